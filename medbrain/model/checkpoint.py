@@ -1,0 +1,175 @@
+"""Checkpoint I/O: safetensors for trainable weights + a JSON config. Never pickle.
+
+A checkpoint is a pair ``NAME.safetensors`` + ``NAME.json``. The JSON carries the model
+config, the identity (SHA-256) of the frozen transformer, the preprocessing, the label
+convention, the training summary and the SHA-256 of the weights file. Loading validates
+all of it and never executes code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from medbrain.errors import CheckpointError
+from medbrain.model.config import ModelConfig
+from medbrain.model.hybrid import HybridUNetPlusPlus
+from medbrain.model.transformer import transformer_sha256
+
+FORMAT = "medbrain-checkpoint/1"
+PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle")
+PREPROCESSING = {
+    "crop": "brain bounding box (any sequence non-zero), 2-voxel margin",
+    "normalisation": "per-sequence z-score inside the brain mask, 0 outside",
+    "plane": "axial slices, padded in-plane to a multiple of 32",
+    "modalities": ["t1", "t1ce", "t2", "flair"],
+}
+LABEL_CONVENTION = "internal: 0 background, 1 NCR, 2 ED, 4 ET; regions WT, TC, ET"
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the network in eval mode and its metadata."""
+
+    model: HybridUNetPlusPlus
+    config: ModelConfig
+    metadata: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    sha256: str = ""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _pair(path: str | Path) -> tuple[Path, Path]:
+    p = Path(path).expanduser()
+    if p.suffix.lower() in PICKLE_SUFFIXES:
+        raise CheckpointError(
+            f"{p.name}: pickle checkpoints ({', '.join(PICKLE_SUFFIXES)}) are refused because loading "
+            "them can execute code. Convert to safetensors + JSON (medbrain checkpoints are "
+            "NAME.safetensors + NAME.json)."
+        )
+    if p.is_dir():
+        candidates = sorted(p.glob("*.safetensors"))
+        if len(candidates) != 1:
+            raise CheckpointError(f"{p}: expected exactly one .safetensors checkpoint in the folder, found {len(candidates)}.")
+        p = candidates[0]
+    stem = p.with_suffix("") if p.suffix in (".json", ".safetensors") else p
+    return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def save_checkpoint(
+    model: HybridUNetPlusPlus,
+    path: str | Path,
+    *,
+    metadata: dict[str, Any] | None = None,
+    dtype: torch.dtype | None = None,
+) -> Path:
+    """Write ``path``(.safetensors + .json) atomically; ``dtype=torch.float16`` halves the size.
+
+    Returns the path of the safetensors file.
+    """
+    weights_path, json_path = _pair(path)
+    weights_path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {}
+    for key, value in model.trainable_state_dict().items():
+        value = value.detach().cpu()
+        if dtype is not None and value.is_floating_point():
+            value = value.to(dtype)
+        tensors[key] = value.contiguous()
+    fd, tmp = tempfile.mkstemp(dir=weights_path.parent, prefix=f".{weights_path.name}.", suffix=".tmp")
+    os.close(fd)
+    save_file(tensors, tmp, metadata={"format": FORMAT})
+    os.replace(tmp, weights_path)
+    config = model.config
+    doc = {
+        "format": FORMAT,
+        "model": config.to_dict(),
+        "transformer": (
+            {"name": config.transformer, "sha256": transformer_sha256(config.transformer), "frozen": True}
+            if config.has_transformer
+            else None
+        ),
+        "preprocessing": PREPROCESSING,
+        "label_convention": LABEL_CONVENTION,
+        "weights_sha256": _sha256(weights_path),
+        "weights_dtype": str(dtype or torch.float32).replace("torch.", ""),
+        "parameters": model.parameter_counts(),
+        **(metadata or {}),
+    }
+    _atomic_write_text(json_path, json.dumps(doc, indent=2, default=str))
+    return weights_path
+
+
+def read_checkpoint_metadata(path: str | Path) -> dict[str, Any]:
+    """Read and validate the JSON half of a checkpoint."""
+    weights_path, json_path = _pair(path)
+    for needed in (weights_path, json_path):
+        if not needed.is_file():
+            raise CheckpointError(f"Checkpoint file missing: {needed}. A checkpoint is NAME.safetensors + NAME.json.")
+    try:
+        doc = json.loads(json_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{json_path}: not valid JSON ({exc}).") from exc
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise CheckpointError(f"{json_path}: not a medbrain checkpoint (format must be {FORMAT!r}).")
+    return doc
+
+
+def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu", verify_hash: bool = True) -> Checkpoint:
+    """Rebuild the network from a checkpoint, validating format, hashes and keys."""
+    weights_path, _ = _pair(path)
+    doc = read_checkpoint_metadata(path)
+    sha = _sha256(weights_path)
+    if verify_hash and doc.get("weights_sha256") not in (None, sha):
+        raise CheckpointError(f"{weights_path.name}: weights do not match the SHA-256 recorded in its JSON (file changed or corrupt).")
+    try:
+        config = ModelConfig.from_dict(doc["model"])
+    except (KeyError, TypeError) as exc:
+        raise CheckpointError(f"{weights_path.name}: model config missing or malformed ({exc}).") from exc
+    expected = doc.get("transformer")
+    if config.has_transformer and expected and expected.get("sha256") != transformer_sha256(config.transformer):
+        raise CheckpointError(
+            f"{weights_path.name}: the installed transformer {config.transformer!r} differs from the one it "
+            "was trained with (SHA-256 mismatch). Install the matching weights."
+        )
+    try:
+        tensors = load_file(str(weights_path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{weights_path.name}: unreadable safetensors file ({exc}).") from exc
+    model = HybridUNetPlusPlus(config)
+    own = model.trainable_state_dict()
+    missing = sorted(set(own) - set(tensors))
+    unexpected = sorted(set(tensors) - set(own))
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{weights_path.name}: weights do not fit the config (missing {missing[:3]}, unexpected {unexpected[:3]})."
+        )
+    for key, value in tensors.items():
+        if value.shape != own[key].shape:
+            raise CheckpointError(f"{weights_path.name}: {key} has shape {tuple(value.shape)}, expected {tuple(own[key].shape)}.")
+        tensors[key] = value.to(own[key].dtype)
+    model.load_state_dict(tensors, strict=False)
+    model.to(device).eval()
+    return Checkpoint(model=model, config=config, metadata=doc, path=weights_path, sha256=sha)

@@ -1,0 +1,150 @@
+"""Whole-volume inference: brain crop, slice batches, optional flip TTA, original geometry out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from scipy import ndimage
+
+from medbrain.data.labels import regions_to_labels
+from medbrain.data.loading import Case
+from medbrain.data.preprocessing import CropBox, Preprocessed, preprocess, uncrop
+from medbrain.model.hybrid import HybridUNetPlusPlus
+from medbrain.model.slicing import inplane_pad, slice_stack
+
+REGION_NAMES = ("WT", "TC", "ET")
+
+
+@dataclass
+class PostProcessing:
+    """Turning region probabilities into a label map.
+
+    ``min_et_voxels``: BraTS practice — when the whole predicted enhancing tumour is smaller
+    than this, it is relabelled as necrotic core (small false-positive ET costs a full Dice
+    point when the truth has none). 0 disables it.
+    """
+
+    threshold: float = 0.5
+    min_et_voxels: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "min_et_voxels": self.min_et_voxels}
+
+
+@dataclass
+class Prediction:
+    """Result of segmenting one case, in the case's own array geometry."""
+
+    region_probs: np.ndarray  # (3, X, Y, Z) float32, WT/TC/ET probabilities
+    label: np.ndarray  # (X, Y, Z) uint8 internal labels 0/1/2/4
+    box: CropBox
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def logits_to_region_probs(logits: torch.Tensor, head: str) -> torch.Tensor:
+    """(B, C, H, W) logits -> (B, 3, H, W) WT/TC/ET probabilities for either head."""
+    if head == "regions":
+        return torch.sigmoid(logits)
+    p = torch.softmax(logits, dim=1)  # background, NCR, ED, ET
+    return torch.stack([1 - p[:, 0], p[:, 1] + p[:, 3], p[:, 3]], dim=1)
+
+
+def _flip_variants(tta: bool) -> list[tuple[int, ...]]:
+    return [(), (2,), (3,), (2, 3)] if tta else [()]
+
+
+@torch.no_grad()
+def predict_slices(
+    model: HybridUNetPlusPlus,
+    volume: np.ndarray,
+    *,
+    batch_size: int = 16,
+    tta: bool = False,
+    device: str | torch.device = "cpu",
+) -> np.ndarray:
+    """Region probabilities (3, X, Y, Z) for a preprocessed (4, X, Y, Z) volume."""
+    model.eval()
+    context = model.config.context
+    (px0, px1), (py0, py1) = inplane_pad(volume.shape[1:3])
+    depth = volume.shape[-1]
+    out = np.zeros((3, *volume.shape[1:]), dtype=np.float32)
+    device = torch.device(device)
+    use_amp = device.type == "cuda"
+    for start in range(0, depth, batch_size):
+        zs = range(start, min(start + batch_size, depth))
+        batch = np.stack([slice_stack(volume, z, context) for z in zs])
+        batch = np.pad(batch, ((0, 0), (0, 0), (px0, px1), (py0, py1)))
+        x = torch.from_numpy(batch).float().to(device)
+        acc = torch.zeros(x.shape[0], 3, *x.shape[2:], device=device)
+        flips = _flip_variants(tta)
+        for dims in flips:
+            xi = torch.flip(x, dims) if dims else x
+            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
+                logits = model(xi)
+            probs = logits_to_region_probs(logits.float(), model.config.head)
+            acc += torch.flip(probs, dims) if dims else probs
+        acc /= len(flips)
+        probs = acc[:, :, px0 : acc.shape[2] - px1, py0 : acc.shape[3] - py1].cpu().numpy()
+        out[..., start : start + len(zs)] = probs.transpose(1, 2, 3, 0)
+    return out
+
+
+def probs_to_label(region_probs: np.ndarray, post: PostProcessing) -> np.ndarray:
+    """Threshold nested region probabilities into internal labels, with ET clean-up."""
+    wt, tc, et = (region_probs[i] > post.threshold for i in range(3))
+    label = regions_to_labels(wt, tc, et)
+    if post.min_et_voxels and 0 < int((label == 4).sum()) < post.min_et_voxels:
+        label[label == 4] = 1
+    return label
+
+
+def largest_components_only(label: np.ndarray, keep_fraction: float = 0.0) -> np.ndarray:
+    """Drop whole-tumour components smaller than ``keep_fraction`` of the largest one."""
+    if keep_fraction <= 0:
+        return label
+    comps, n = ndimage.label(label > 0)
+    if n <= 1:
+        return label
+    sizes = ndimage.sum_labels(np.ones_like(comps), comps, index=range(1, n + 1))
+    keep = np.flatnonzero(sizes >= keep_fraction * sizes.max()) + 1
+    out = label.copy()
+    out[~np.isin(comps, keep)] = 0
+    return out
+
+
+def segment_preprocessed(
+    model: HybridUNetPlusPlus,
+    prep: Preprocessed,
+    *,
+    post: PostProcessing | None = None,
+    tta: bool = False,
+    batch_size: int = 16,
+    device: str | torch.device = "cpu",
+) -> Prediction:
+    """Segment an already preprocessed case and map the result back to full size."""
+    post = post or PostProcessing()
+    probs = predict_slices(model, prep.images, batch_size=batch_size, tta=tta, device=device)
+    probs *= prep.mask[None]  # nothing outside the brain
+    label = probs_to_label(probs, post)
+    return Prediction(
+        region_probs=uncrop(probs, prep.box),
+        label=uncrop(label, prep.box).astype(np.uint8),
+        box=prep.box,
+        settings={"tta": tta, **post.to_dict()},
+    )
+
+
+def segment_case(
+    model: HybridUNetPlusPlus,
+    case: Case,
+    *,
+    post: PostProcessing | None = None,
+    tta: bool = False,
+    batch_size: int = 16,
+    device: str | torch.device = "cpu",
+) -> Prediction:
+    """Preprocess a loaded case, segment every brain slice, return full-geometry results."""
+    return segment_preprocessed(model, preprocess(case), post=post, tta=tta, batch_size=batch_size, device=device)

@@ -1,0 +1,76 @@
+"""Volume inference: every brain slice, original geometry out, flip TTA, post-processing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from medbrain.data.loading import load_case
+from medbrain.model.config import ModelConfig
+from medbrain.model.hybrid import HybridUNetPlusPlus
+from medbrain.model.inference import (
+    PostProcessing,
+    logits_to_region_probs,
+    predict_slices,
+    probs_to_label,
+    segment_case,
+)
+from medbrain.model.slicing import context_indices, inplane_pad, slice_stack
+
+SMALL = (16, 16, 16, 16, 16)
+
+
+@pytest.fixture(scope="module")
+def plain_model():
+    torch.manual_seed(0)
+    return HybridUNetPlusPlus(ModelConfig(decoder_channels=SMALL, context=1, transformer=None)).eval()
+
+
+def test_slice_stack_context_and_padding():
+    vol = np.arange(4 * 5 * 6 * 3, dtype=np.float32).reshape(4, 5, 6, 3)
+    stack = slice_stack(vol, 0, 1)
+    assert stack.shape == (12, 5, 6)
+    np.testing.assert_array_equal(stack[0:4], vol[..., 0])  # clamped below
+    np.testing.assert_array_equal(stack[4:8], vol[..., 0])
+    np.testing.assert_array_equal(stack[8:12], vol[..., 1])
+    assert context_indices(2, 3, 2) == [0, 1, 2, 2, 2]
+    assert inplane_pad((147, 184)) == ((6, 7), (4, 4))
+
+
+def test_softmax_probs_are_nested_regions():
+    logits = torch.randn(2, 4, 8, 8)
+    p = logits_to_region_probs(logits, "softmax")
+    assert p.shape == (2, 3, 8, 8)
+    assert (p[:, 0] >= p[:, 1] - 1e-6).all() and (p[:, 1] >= p[:, 2] - 1e-6).all()
+
+
+def test_probs_to_label_and_small_et_relabelling():
+    probs = np.zeros((3, 10, 10, 4), np.float32)
+    probs[0, 2:8, 2:8] = 0.9  # WT
+    probs[1, 3:6, 3:6] = 0.9  # TC
+    probs[2, 4, 4, 0] = 0.9  # a single ET voxel
+    label = probs_to_label(probs, PostProcessing())
+    assert set(np.unique(label)) == {0, 1, 2, 4}
+    cleaned = probs_to_label(probs, PostProcessing(min_et_voxels=5))
+    assert (cleaned == 4).sum() == 0 and cleaned[4, 4, 0] == 1
+
+
+def test_flip_tta_of_flip_equivariant_input_matches(plain_model):
+    vol = np.random.default_rng(0).normal(size=(4, 40, 50, 3)).astype(np.float32)
+    a = predict_slices(plain_model, vol, tta=False)
+    b = predict_slices(plain_model, vol, tta=True)
+    assert a.shape == b.shape == (3, 40, 50, 3)
+    assert not np.allclose(a, b), "TTA averages flipped predictions; a random net is not flip-invariant"
+    assert ((b >= 0) & (b <= 1)).all()
+
+
+def test_segment_real_case_keeps_geometry(plain_model, real_case_dir):
+    case = load_case(real_case_dir, with_label=False)
+    pred = segment_case(plain_model, case, tta=False, batch_size=32)
+    assert pred.label.shape == case.shape
+    assert pred.region_probs.shape == (3, *case.shape)
+    assert pred.label.dtype == np.uint8
+    outside = case.images.max(axis=0) == 0
+    assert pred.region_probs[:, outside].max() == 0, "nothing is predicted outside the brain"
+    assert set(np.unique(pred.label)) <= {0, 1, 2, 4}

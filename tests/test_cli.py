@@ -1,0 +1,80 @@
+"""The command line: real subprocesses, clear errors, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import nibabel as nib
+import numpy as np
+import pytest
+import torch
+
+from medbrain.model.checkpoint import save_checkpoint
+from medbrain.model.config import ModelConfig
+from medbrain.model.hybrid import HybridUNetPlusPlus
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "medbrain.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    model = HybridUNetPlusPlus(ModelConfig(decoder_channels=(16, 16, 16, 16, 16), context=1, transformer=None))
+    return save_checkpoint(model, tmp_path_factory.mktemp("ckpt") / "tiny")
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr + proc.stdout
+    text = " ".join((proc.stderr + proc.stdout).split())
+    for needle in needles:
+        assert needle in text, text
+
+
+def test_doctor_reports_versions_and_device():
+    proc = run_cli("doctor")
+    assert proc.returncode == 0, proc.stderr
+    for needle in ("torch", "segmentation-models-pytorch", "device", "transformer weights", "default model"):
+        assert needle in proc.stdout
+
+
+def test_segment_writes_label_map_in_input_geometry(tmp_path, real_case_dir, tiny_checkpoint):
+    proc = run_cli("segment", str(real_case_dir), "--out", str(tmp_path), "--checkpoint", str(tiny_checkpoint), "--no-tta")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "Brats18_2013_11_1_pred.nii.gz"
+    ref = nib.load(str(real_case_dir / "Brats18_2013_11_1_flair.nii.gz"))
+    img = nib.load(str(out))
+    assert img.shape == ref.shape
+    np.testing.assert_allclose(img.affine, ref.affine)
+    assert set(np.unique(np.asarray(img.dataobj))) <= {0, 1, 2, 4}
+    for region in ("NCR", "ED", "ET", "TC", "WT"):
+        assert region in proc.stdout
+
+
+def test_segment_missing_modality_names_it(tmp_path, real_case_dir, tiny_checkpoint):
+    case = tmp_path / "Brats18_2013_11_1"
+    case.mkdir()
+    for m in ("t1", "t2", "flair"):
+        os.symlink(real_case_dir / f"Brats18_2013_11_1_{m}.nii.gz", case / f"Brats18_2013_11_1_{m}.nii.gz")
+    proc = run_cli("segment", str(case), "--checkpoint", str(tiny_checkpoint), "--out", str(tmp_path / "o"))
+    assert_clean_failure(proc, "t1ce")
+
+
+def test_segment_errors_are_clean(tmp_path, tiny_checkpoint, real_case_dir):
+    assert_clean_failure(run_cli("segment", str(tmp_path / "nope"), "--checkpoint", str(tiny_checkpoint)), "nope")
+    pickled = tmp_path / "model.pth"
+    pickled.write_bytes(b"\x80\x04K\x01.")
+    assert_clean_failure(run_cli("segment", str(real_case_dir), "--checkpoint", str(pickled)), "pickle")
+
+
+def test_segment_without_shipped_model_or_checkpoint_says_what_to_do(real_case_dir, monkeypatch):
+    from medbrain.model import default
+
+    if default.default_checkpoint_path() is not None:
+        pytest.skip("a trained default model ships with this install")
+    assert_clean_failure(run_cli("segment", str(real_case_dir)), "--checkpoint")
