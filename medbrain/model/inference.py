@@ -42,6 +42,11 @@ class Prediction:
     label: np.ndarray  # (X, Y, Z) uint8 internal labels 0/1/2/4
     box: CropBox
     settings: dict[str, Any] = field(default_factory=dict)
+    variants: list[np.ndarray] = field(default_factory=list)  # per-flip probabilities, cropped grid
+
+    def cropped(self, array: np.ndarray) -> np.ndarray:
+        """The part of a full-size (..., X, Y, Z) array inside the brain crop box."""
+        return array[(..., *self.box.slices)]
 
 
 def logits_to_region_probs(logits: torch.Tensor, head: str) -> torch.Tensor:
@@ -57,6 +62,43 @@ def _flip_variants(tta: bool) -> list[tuple[int, ...]]:
 
 
 @torch.no_grad()
+def predict_slice_variants(
+    model: HybridUNetPlusPlus,
+    volume: np.ndarray,
+    *,
+    batch_size: int = 16,
+    tta: bool = False,
+    device: str | torch.device = "cpu",
+) -> list[np.ndarray]:
+    """Region probabilities (3, X, Y, Z) for a preprocessed (4, X, Y, Z) volume, one per flip.
+
+    Without TTA the list has one entry; with TTA four (identity, flip x, flip y, both),
+    each mapped back to the unflipped orientation.
+    """
+    model.eval()
+    context = model.config.context
+    (px0, px1), (py0, py1) = inplane_pad(volume.shape[1:3])
+    depth = volume.shape[-1]
+    flips = _flip_variants(tta)
+    outs = [np.zeros((3, *volume.shape[1:]), dtype=np.float32) for _ in flips]
+    device = torch.device(device)
+    use_amp = device.type == "cuda"
+    for start in range(0, depth, batch_size):
+        zs = range(start, min(start + batch_size, depth))
+        batch = np.stack([slice_stack(volume, z, context) for z in zs])
+        batch = np.pad(batch, ((0, 0), (0, 0), (px0, px1), (py0, py1)))
+        x = torch.from_numpy(batch).float().to(device)
+        for out, dims in zip(outs, flips):
+            xi = torch.flip(x, dims) if dims else x
+            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
+                logits = model(xi)
+            probs = logits_to_region_probs(logits.float(), model.config.head)
+            probs = torch.flip(probs, dims) if dims else probs
+            probs = probs[:, :, px0 : probs.shape[2] - px1, py0 : probs.shape[3] - py1].cpu().numpy()
+            out[..., start : start + len(zs)] = probs.transpose(1, 2, 3, 0)
+    return outs
+
+
 def predict_slices(
     model: HybridUNetPlusPlus,
     volume: np.ndarray,
@@ -65,31 +107,9 @@ def predict_slices(
     tta: bool = False,
     device: str | torch.device = "cpu",
 ) -> np.ndarray:
-    """Region probabilities (3, X, Y, Z) for a preprocessed (4, X, Y, Z) volume."""
-    model.eval()
-    context = model.config.context
-    (px0, px1), (py0, py1) = inplane_pad(volume.shape[1:3])
-    depth = volume.shape[-1]
-    out = np.zeros((3, *volume.shape[1:]), dtype=np.float32)
-    device = torch.device(device)
-    use_amp = device.type == "cuda"
-    for start in range(0, depth, batch_size):
-        zs = range(start, min(start + batch_size, depth))
-        batch = np.stack([slice_stack(volume, z, context) for z in zs])
-        batch = np.pad(batch, ((0, 0), (0, 0), (px0, px1), (py0, py1)))
-        x = torch.from_numpy(batch).float().to(device)
-        acc = torch.zeros(x.shape[0], 3, *x.shape[2:], device=device)
-        flips = _flip_variants(tta)
-        for dims in flips:
-            xi = torch.flip(x, dims) if dims else x
-            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
-                logits = model(xi)
-            probs = logits_to_region_probs(logits.float(), model.config.head)
-            acc += torch.flip(probs, dims) if dims else probs
-        acc /= len(flips)
-        probs = acc[:, :, px0 : acc.shape[2] - px1, py0 : acc.shape[3] - py1].cpu().numpy()
-        out[..., start : start + len(zs)] = probs.transpose(1, 2, 3, 0)
-    return out
+    """Region probabilities (3, X, Y, Z), averaged over flips when ``tta``."""
+    variants = predict_slice_variants(model, volume, batch_size=batch_size, tta=tta, device=device)
+    return variants[0] if len(variants) == 1 else np.mean(variants, axis=0)
 
 
 def probs_to_label(region_probs: np.ndarray, post: PostProcessing) -> np.ndarray:
@@ -126,14 +146,17 @@ def segment_preprocessed(
 ) -> Prediction:
     """Segment an already preprocessed case and map the result back to full size."""
     post = post or PostProcessing()
-    probs = predict_slices(model, prep.images, batch_size=batch_size, tta=tta, device=device)
-    probs *= prep.mask[None]  # nothing outside the brain
+    variants = predict_slice_variants(model, prep.images, batch_size=batch_size, tta=tta, device=device)
+    for v in variants:
+        v *= prep.mask[None]  # nothing outside the brain
+    probs = variants[0] if len(variants) == 1 else np.mean(variants, axis=0)
     label = probs_to_label(probs, post)
     return Prediction(
         region_probs=uncrop(probs, prep.box),
         label=uncrop(label, prep.box).astype(np.uint8),
         box=prep.box,
         settings={"tta": tta, **post.to_dict()},
+        variants=variants if len(variants) > 1 else [],
     )
 
 

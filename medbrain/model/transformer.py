@@ -61,7 +61,9 @@ def load_frozen_transformer(spec: str, layers: int | None = None) -> nn.Module:
     All parameters are frozen. ``layers`` keeps only the first N transformer layers.
     """
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     folder = transformer_path(spec)
     _weight_files(folder)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

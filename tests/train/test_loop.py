@@ -24,7 +24,7 @@ SMALL = (16, 16, 16, 16, 16)
 
 def tiny_config(cache, out, **kw) -> TrainConfig:
     defaults = dict(model=ModelConfig(decoder_channels=SMALL, context=1, transformer=None), epochs=2,
-                    steps_per_epoch=3, batch_size=4, crop=32, val_count=1, threads=1, save_every=1)
+                    steps_per_epoch=3, batch_size=4, crop=32, val_count=1, threads=1, save_every=1, val_every=1)
     defaults.update(kw)
     return TrainConfig(cache=str(cache), out=str(out), **defaults)
 

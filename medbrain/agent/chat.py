@@ -1,0 +1,178 @@
+"""`medbrain chat`: a tool-calling agent over one case, with memory that survives restarts.
+
+The conversation lives in a LangGraph SQLite checkpointer under a session name; the loaded
+case path is part of the state, so a restarted session reloads it. Slash commands work
+without an LLM: /load CASE, /facts [section], /report, /help, /quit.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Callable, Iterator
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.prebuilt import ToolNode, tools_condition
+from typing_extensions import TypedDict
+
+from medbrain.errors import MedBrainError
+from medbrain.prompts import load_prompt
+from medbrain.tools.paths import AllowedRoots
+from medbrain.tools.registry import build_tools
+from medbrain.tools.workspace import CaseWorkspace
+
+HELP = """Commands:
+  /load CASE        load a case (under an allowed data root)
+  /facts [SECTION]  show the facts the tools established (case, measurements, confidence, ...)
+  /analyse          segment, measure, explain and assess confidence (no LLM needed)
+  /report [DIR]     write the four-part report for the loaded case (grounded writer)
+  /help             this help
+  /quit             leave (the conversation is kept under its session name)"""
+
+
+class ChatState(TypedDict, total=False):
+    messages: Annotated[list[BaseMessage], add_messages]
+    case_path: str
+
+
+@dataclass
+class ChatEvent:
+    """What the terminal shows: streamed text, a tool call, a tool result, or a notice."""
+
+    kind: str  # "token" | "tool_call" | "tool_result" | "notice" | "error"
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def open_checkpointer(db_path: str | Path):
+    """A SqliteSaver on ``db_path`` (created if needed)."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    db_path = Path(db_path).expanduser()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(db_path), check_same_thread=False)
+    return SqliteSaver(conn)
+
+
+class ChatSession:
+    """One named conversation over a workspace; ``handle(line)`` yields events to show."""
+
+    def __init__(self, workspace: CaseWorkspace, roots: AllowedRoots, llm: BaseChatModel | None, *,
+                 checkpointer, session: str = "default",
+                 report: Callable[[Path | None], Path] | None = None):
+        self.ws = workspace
+        self.roots = roots
+        self.llm = llm
+        self.session = session
+        self.report = report
+        self.tools = build_tools(workspace, roots)
+        self.config = {"configurable": {"thread_id": session}, "recursion_limit": 30}
+        self.graph = self._build(checkpointer)
+        self._restore_case()
+
+    def _build(self, checkpointer):
+        g = StateGraph(ChatState)
+        system = SystemMessage(load_prompt("chat_system"))
+        bound = self.llm.bind_tools(self.tools) if self.llm is not None else None
+
+        def agent(state: ChatState) -> dict:
+            if bound is None:
+                return {}
+            return {"messages": [bound.invoke([system, *state["messages"]])]}
+
+        g.add_node("agent", agent)
+        g.add_node("tools", ToolNode(self.tools))
+        g.add_edge(START, "agent")
+        g.add_conditional_edges("agent", tools_condition, {"tools": "tools", END: END})
+        g.add_edge("tools", "agent")
+        return g.compile(checkpointer=checkpointer)
+
+    # ------------------------------------------------------------------ state
+    def history(self) -> list[BaseMessage]:
+        return list(self.graph.get_state(self.config).values.get("messages", []))
+
+    def _restore_case(self) -> None:
+        path = self.graph.get_state(self.config).values.get("case_path")
+        if path:
+            try:
+                self.ws.load(self.roots.check(path))
+            except MedBrainError:
+                pass  # the case moved or is no longer allowed; the user can /load again
+
+    def _remember_case(self, path: Path) -> None:
+        self.graph.update_state(self.config, {"case_path": str(path)}, as_node="agent")
+
+    # ------------------------------------------------------------------ input
+    def handle(self, line: str) -> Iterator[ChatEvent]:
+        line = line.strip()
+        if not line:
+            return
+        if line.startswith("/"):
+            yield from self._command(line)
+            return
+        if self.llm is None:
+            yield ChatEvent("notice", "No LLM is configured (use --llm local or --llm openai), so free-text "
+                                      "questions cannot be answered. These commands work without one:\n" + HELP)
+            return
+        yield from self._ask(line)
+
+    def _ask(self, text: str) -> Iterator[ChatEvent]:
+        seen_calls: set[str] = set()
+        for chunk, _meta in self.graph.stream({"messages": [HumanMessage(content=text)]}, self.config,
+                                               stream_mode="messages"):
+            if isinstance(chunk, ToolMessage):
+                yield ChatEvent("tool_result", f"{chunk.name}: {str(chunk.content)[:200]}")
+            elif isinstance(chunk, (AIMessageChunk, AIMessage)):
+                for call in getattr(chunk, "tool_calls", None) or []:
+                    key = call.get("id") or call.get("name")
+                    if call.get("name") and key not in seen_calls:
+                        seen_calls.add(key)
+                        yield ChatEvent("tool_call", f"{call['name']}({json.dumps(call.get('args') or {})})", call)
+                if isinstance(chunk.content, str) and chunk.content:
+                    yield ChatEvent("token", chunk.content)
+        if self.ws.case_path:
+            self._remember_case(self.ws.case_path)
+
+    def _command(self, line: str) -> Iterator[ChatEvent]:
+        cmd, _, arg = line.partition(" ")
+        arg = arg.strip()
+        try:
+            if cmd == "/help":
+                yield ChatEvent("notice", HELP)
+            elif cmd == "/quit":
+                yield ChatEvent("notice", f"Session {self.session!r} saved.", {"quit": True})
+            elif cmd == "/load":
+                if not arg:
+                    raise MedBrainError("Usage: /load CASE")
+                path = self.roots.check(arg)
+                facts = self.ws.load(path)
+                self._remember_case(path)
+                yield ChatEvent("notice", f"Loaded {facts['case_id']} {tuple(facts['shape'])}.")
+            elif cmd == "/facts":
+                facts = self.ws.facts if not arg else self.ws.facts.get(arg, {})
+                yield ChatEvent("notice", json.dumps(facts, indent=1, default=str)[:4000])
+            elif cmd == "/analyse":
+                self._need_case()
+                facts = self.ws.analyse()
+                vol = facts["measurements"]["volumes_ml"]
+                yield ChatEvent("notice", f"WT {vol['WT']} mL, side {facts['measurements']['side']['side']}, "
+                                          f"confidence {facts['confidence']['level']}.")
+            elif cmd == "/report":
+                self._need_case()
+                if self.report is None:
+                    raise MedBrainError("Reports are not available in this session.")
+                out = self.report(Path(arg) if arg else None)
+                yield ChatEvent("notice", f"Report written to {out}")
+            else:
+                yield ChatEvent("error", f"Unknown command {cmd!r}.\n{HELP}")
+        except MedBrainError as exc:
+            yield ChatEvent("error", str(exc))
+
+    def _need_case(self) -> None:
+        if self.ws.case is None:
+            raise MedBrainError("No case loaded: /load CASE first.")

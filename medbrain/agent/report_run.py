@@ -1,0 +1,131 @@
+"""One case through the report graph: analysis, writing, verification, files on disk."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from medbrain import __version__
+from medbrain.agent.graph import SUMMARY_KEY, GraphOptions, ReportAgent
+from medbrain.agent.llm import LLMSettings, backend_description, supports_images
+from medbrain.agent.state import ReportState
+from medbrain.agent.writer import SECTION_KEYS
+from medbrain.data.writing import save_label_map
+from medbrain.report.document import SECTION_TITLES, ReportDocument, Section
+from medbrain.report.writer import write_report
+from medbrain.tools.paths import AllowedRoots
+from medbrain.tools.registry import build_tools
+from medbrain.tools.toollog import ToolLog
+from medbrain.tools.workspace import CaseWorkspace
+
+PACKAGES = ("torch", "segmentation-models-pytorch", "transformers", "captum", "langgraph", "langchain-core", "nibabel")
+
+
+@dataclass
+class ReportOutcome:
+    case_id: str
+    out_dir: Path
+    files: dict[str, Path]
+    seconds: float
+    verified_sections: int
+    fallback_sections: int
+    revisions: int
+    state: ReportState = field(repr=False, default_factory=dict)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"medbrain": __version__}
+    for name in PACKAGES:
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def build_document(state: ReportState, ws: CaseWorkspace, settings: LLMSettings, seconds: float,
+                   llm_log: list[dict[str, Any]]) -> ReportDocument:
+    sections = []
+    for key in SECTION_KEYS:
+        result = state["verification"][key]
+        source = state["sources"][key]
+        fallback = source == "grounded-fallback"
+        sections.append(Section(
+            key=key, title=SECTION_TITLES[key], text=state["sections"][key], source=source,
+            verified=result["passed"] or fallback,
+            unsupported_claims=[f"{c['text']}: {c['reason']}" for c in result["unsupported"]]))
+    verification = {
+        "sections": {k: {"passed": v["passed"], "claims_checked": v["claims_checked"],
+                         "unsupported": v["unsupported"]} for k, v in state["verification"].items()},
+        "revisions": state.get("revisions", 0),
+        "fallback_sections": [k for k in SECTION_KEYS if state["sources"][k] == "grounded-fallback"],
+        "patient_summary_source": state["sources"].get(SUMMARY_KEY, state["sources"][SECTION_KEYS[0]]),
+    }
+    provenance = {
+        "checkpoint": ws.checkpoint.path.name if ws.checkpoint.path else None,
+        "checkpoint_sha256": ws.checkpoint.sha256,
+        "transformer": ws.checkpoint.metadata.get("transformer"),
+        "llm": backend_description(settings),
+        "llm_calls": llm_log,
+        "seed": ws.seed,
+        "tta": ws.tta,
+        "packages": package_versions(),
+        "tool_calls": [{k: e[k] for k in ("tool", "duration_s", "ok")} for e in ws.log.entries],
+        "wall_time_s": round(seconds, 1),
+    }
+    scores = (state["facts"].get("segmentation") or {}).get("scores_vs_truth")
+    return ReportDocument(
+        case_id=ws.case.case_id, sections=sections, patient_summary=state["patient_summary"],
+        facts=state["facts"], figures=[Path(f) for f in state.get("figures") or []], provenance=provenance,
+        synthetic=ws.synthetic, segmentation_scores=scores, verifier=verification,
+        warnings=list(state.get("warnings") or []))
+
+
+def generate_report(
+    case_path: str | Path,
+    out_dir: str | Path,
+    workspace: CaseWorkspace,
+    *,
+    roots: AllowedRoots,
+    settings: LLMSettings,
+    llm: BaseChatModel | None = None,
+    formats: str = "md,html,json",
+    max_revisions: int = 2,
+) -> ReportOutcome:
+    """Run the graph on one case and write report.{md,html,json}, the prediction and figures."""
+    start = time.perf_counter()
+    case_path = roots.check(case_path)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workspace.log = ToolLog(out_dir / "tool_calls.jsonl") if workspace.log.path is None else workspace.log
+    tools = build_tools(workspace, roots)
+    work_dir = out_dir / ".work"
+    work_dir.mkdir(exist_ok=True)
+    options = GraphOptions(max_revisions=max_revisions, figure_dir=work_dir,
+                           attach_image=llm is not None and supports_images(settings))
+    files: dict[str, Path] = {}
+
+    def render(state: ReportState) -> dict:
+        doc = build_document(state, workspace, settings, time.perf_counter() - start, options.llm_log)
+        pred = save_label_map(workspace.prediction.label, workspace.case, out_dir / f"{workspace.case.case_id}_pred.nii.gz")
+        files.update(write_report(doc, out_dir, formats))
+        files["prediction"] = pred
+        return {}
+
+    options.render = render
+    agent = ReportAgent(workspace, tools, llm, options)
+    state = agent.run(case_path)
+    for leftover in work_dir.glob("*"):
+        leftover.unlink()
+    work_dir.rmdir()
+    sources = state["sources"]
+    return ReportOutcome(
+        case_id=workspace.case.case_id, out_dir=out_dir, files=files, seconds=time.perf_counter() - start,
+        verified_sections=sum(state["verification"][k]["passed"] for k in SECTION_KEYS),
+        fallback_sections=sum(sources[k] == "grounded-fallback" for k in SECTION_KEYS),
+        revisions=state.get("revisions", 0), state=state)

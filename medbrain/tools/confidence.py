@@ -1,0 +1,332 @@
+"""The ``confidence`` tool: how sure the model is about each predicted region, and why.
+
+Per region (WT, TC, ET), on the predicted mask (from ``label``, else probability > 0.5):
+
+- ``mean_probability``: mean region probability inside the predicted mask.
+- ``uncertain_fraction``: share of the voxels of the neighbourhood N (the predicted mask
+  dilated by ``neighbourhood_voxels`` voxels, full connectivity) whose probability lies in
+  [``uncertain_low``, ``uncertain_high``] = [0.3, 0.7].
+- ``mean_entropy_bits``: mean binary entropy H(p) (bits, 0..1) inside the predicted mask;
+  reported only - it is a function of the same probabilities, so it does not set the level.
+- ``tta_dice``: when ``tta_probs`` (the flip-TTA variants' probabilities, already flipped
+  back) are given: mean over variants of Dice(variant > 0.5, merged > 0.5), where merged is
+  the variants' mean.
+
+Levels (defaults of :class:`ConfidenceThresholds`, chosen on BraTS ground truth blurred
+like a sigmoid output: sharp boundaries reach "high" for WT/TC, thin ET rims sit near the
+high/moderate border, as ET is hardest):
+
+================  =============  =============
+factor            high needs     low when
+================  =============  =============
+mean_probability  >= 0.85        < 0.65
+uncertain_frac.   <= 0.20        > 0.40
+tta_dice          >= 0.90        < 0.75
+predicted voxels  -              < 10 (tiny)
+================  =============  =============
+
+A region is "high" when every assessed factor meets its high threshold, "low" when any
+factor is past its low threshold, else "moderate". A region predicted empty is
+"not applicable": no confidence is claimed about tissue that was not predicted. The
+overall level is the lowest level among the predicted regions; a ``method_agreement``
+(e.g. the mean pairwise Spearman of the explanation maps) below 0.3 caps it at
+"moderate" (disagreeing explanations make the "why" less trustworthy, not the
+segmentation wrong). Every factor is listed in ``reasons`` with its value, threshold and
+effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+from scipy import ndimage
+
+from medbrain.data.labels import region_masks
+from medbrain.errors import ConfigError, ShapeMismatchError
+from medbrain.train.metrics import dice
+
+REGIONS = ("WT", "TC", "ET")
+LEVELS = ("low", "moderate", "high")  # ordered worst to best
+NOT_APPLICABLE = "not applicable"
+
+
+@dataclass(frozen=True)
+class ConfidenceThresholds:
+    """Documented thresholds of the confidence levels (see the module docstring)."""
+
+    binarise: float = 0.5
+    uncertain_low: float = 0.3
+    uncertain_high: float = 0.7
+    neighbourhood_voxels: int = 2
+    high_mean_probability: float = 0.85
+    low_mean_probability: float = 0.65
+    high_max_uncertain_fraction: float = 0.20
+    low_max_uncertain_fraction: float = 0.40
+    high_tta_dice: float = 0.90
+    low_tta_dice: float = 0.75
+    min_region_voxels: int = 10
+    min_method_agreement: float = 0.3
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+DEFAULT_THRESHOLDS = ConfidenceThresholds()
+
+
+def _r(value: float | None, ndigits: int = 3) -> float | None:
+    return None if value is None else round(float(value), ndigits)
+
+
+@dataclass
+class Reason:
+    """One factor behind a level: its value, the threshold that decided it, the effect."""
+
+    factor: str  # e.g. "tta_dice_ET"
+    region: str | None
+    value: float | None
+    threshold: float | None
+    points_to: str | None  # the level this factor alone allows
+    effect: str  # "supports" | "lowers" | "not assessed" | "not applicable"
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"factor": self.factor, "region": self.region, "value": _r(self.value),
+             "threshold": self.threshold, "points_to": self.points_to, "effect": self.effect}
+        return {**d, "note": self.note} if self.note else d
+
+
+@dataclass
+class RegionConfidence:
+    """Confidence numbers and level of one predicted region."""
+
+    region: str
+    level: str
+    predicted_voxels: int
+    mean_probability: float | None
+    uncertain_fraction: float | None
+    mean_entropy_bits: float | None
+    tta_dice: float | None
+    max_probability: float
+    voxels_above_uncertain_low: int  # voxels with p >= uncertain_low anywhere
+    reasons: list[Reason] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "region": self.region, "level": self.level,
+            "predicted_voxels": int(self.predicted_voxels),
+            "mean_probability": _r(self.mean_probability),
+            "uncertain_fraction": _r(self.uncertain_fraction),
+            "mean_entropy_bits": _r(self.mean_entropy_bits),
+            "tta_dice": _r(self.tta_dice),
+            "max_probability": _r(self.max_probability),
+            "voxels_above_uncertain_low": int(self.voxels_above_uncertain_low),
+            "reasons": [r.to_dict() for r in self.reasons],
+        }
+
+
+@dataclass
+class Confidence:
+    """Result of :func:`assess_confidence`; ``to_dict()`` is JSON-ready."""
+
+    level: str
+    regions: dict[str, RegionConfidence]
+    reasons: list[Reason]
+    method_agreement: float | None
+    tta_variants: int
+    thresholds: ConfidenceThresholds
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "regions": {k: v.to_dict() for k, v in self.regions.items()},
+            "reasons": [r.to_dict() for r in self.reasons],
+            "method_agreement": _r(self.method_agreement),
+            "tta_variants": int(self.tta_variants),
+            "thresholds": self.thresholds.to_dict(),
+        }
+
+
+# --------------------------------------------------------------------------- factors
+
+
+def binary_entropy(p: np.ndarray) -> np.ndarray:
+    """H(p) in bits, elementwise; 0 at p in {0, 1}, 1 at p = 0.5."""
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return -(q * np.log2(q) + (1 - q) * np.log2(1 - q))
+
+
+def uncertain_fraction(probs: np.ndarray, mask: np.ndarray, t: ConfidenceThresholds) -> float:
+    """Share of the dilated neighbourhood of ``mask`` with probability in the uncertain band."""
+    structure = ndimage.generate_binary_structure(mask.ndim, mask.ndim)
+    near = ndimage.binary_dilation(mask, structure, iterations=t.neighbourhood_voxels)
+    p = probs[near]
+    return float(np.count_nonzero((p >= t.uncertain_low) & (p <= t.uncertain_high))) / p.size
+
+
+def tta_dice(variants: Sequence[np.ndarray], threshold: float) -> float:
+    """Mean Dice of each thresholded variant against the thresholded variants' mean."""
+    merged = np.mean(variants, axis=0) > threshold
+    return float(np.mean([dice(v > threshold, merged) for v in variants]))
+
+
+def _grade(value: float, high: float, low: float, higher_is_better: bool) -> tuple[str, float]:
+    """(level this value allows, the threshold that decided it)."""
+    if higher_is_better:
+        if value >= high:
+            return "high", high
+        return ("low", low) if value < low else ("moderate", high)
+    if value <= high:
+        return "high", high
+    return ("low", low) if value > low else ("moderate", high)
+
+
+def _reason(factor: str, region: str, value: float | None, high: float, low: float,
+            higher_is_better: bool = True) -> Reason:
+    if value is None:
+        return Reason(f"{factor}_{region}", region, None, None, None, "not assessed",
+                      "not supplied")
+    level, threshold = _grade(value, high, low, higher_is_better)
+    return Reason(f"{factor}_{region}", region, value, threshold, level,
+                  "supports" if level == "high" else "lowers")
+
+
+def _lowest(levels: Sequence[str]) -> str:
+    return min(levels, key=LEVELS.index)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _crop(probs: np.ndarray, mask: np.ndarray, tta: list[np.ndarray] | None,
+          t: ConfidenceThresholds) -> tuple[np.ndarray, np.ndarray, list[np.ndarray] | None]:
+    """Crop to where any factor can be non-trivial (a speed-up that changes no number).
+
+    Outside the box the mask and its neighbourhood are empty, p < uncertain_low and every
+    TTA variant is <= binarise, so no factor counts a voxel there.
+    """
+    active = mask | (probs >= t.uncertain_low)
+    for variant in tta or ():
+        active |= variant > t.binarise
+    if not active.any():
+        return probs, mask, tta
+    pad = t.neighbourhood_voxels + 1
+    box = tuple(slice(max(int(ix.min()) - pad, 0), int(ix.max()) + pad + 1)
+                for ix in np.nonzero(active))
+    return probs[box], mask[box], None if tta is None else [v[box] for v in tta]
+
+
+def _region_confidence(region: str, probs: np.ndarray, mask: np.ndarray,
+                       tta: list[np.ndarray] | None, t: ConfidenceThresholds) -> RegionConfidence:
+    n = int(np.count_nonzero(mask))
+    common = {"region": region, "predicted_voxels": n, "max_probability": float(probs.max()),
+              "voxels_above_uncertain_low": int(np.count_nonzero(probs >= t.uncertain_low))}
+    probs, mask, tta = _crop(probs, mask, tta, t)
+    if n == 0:
+        note = (f"{region} was not predicted; no confidence is stated about it "
+                f"(max probability {probs.max():.2f})")
+        reason = Reason(f"predicted_voxels_{region}", region, 0, None, None, NOT_APPLICABLE, note)
+        return RegionConfidence(level=NOT_APPLICABLE, mean_probability=None,
+                                uncertain_fraction=None, mean_entropy_bits=None, tta_dice=None,
+                                reasons=[reason], **common)
+    inside = probs[mask]
+    mean_p = float(inside.mean())
+    unc = uncertain_fraction(probs, mask, t)
+    tdice = None if tta is None else tta_dice(tta, t.binarise)
+    reasons = [
+        _reason("mean_probability", region, mean_p, t.high_mean_probability,
+                t.low_mean_probability),
+        _reason("uncertain_fraction", region, unc, t.high_max_uncertain_fraction,
+                t.low_max_uncertain_fraction, higher_is_better=False),
+        _reason("tta_dice", region, tdice, t.high_tta_dice, t.low_tta_dice),
+    ]
+    if n < t.min_region_voxels:
+        reasons.append(Reason(f"predicted_voxels_{region}", region, n, t.min_region_voxels,
+                              "low", "lowers", "tiny predicted region"))
+    level = _lowest([r.points_to for r in reasons if r.points_to is not None])
+    return RegionConfidence(level=level, mean_probability=mean_p, uncertain_fraction=unc,
+                            mean_entropy_bits=float(binary_entropy(inside).mean()),
+                            tta_dice=tdice, reasons=reasons, **common)
+
+
+def _as_regions(region_probs: np.ndarray, region: str | None) -> tuple[np.ndarray, tuple[str, ...]]:
+    probs = np.asarray(region_probs, dtype=np.float32)
+    if region is not None:
+        name = str(region).upper()
+        if name not in REGIONS:
+            raise ConfigError(f"Unknown region {region!r}; choose one of {', '.join(REGIONS)}.")
+        return probs[None], (name,)
+    if probs.ndim < 3 or probs.shape[0] != 3:
+        raise ShapeMismatchError(
+            f"region_probs must be (3, ...) WT/TC/ET probabilities, got {probs.shape}; "
+            "for a single region pass region='WT'|'TC'|'ET'.")
+    return probs, REGIONS
+
+
+def _masks(probs: np.ndarray, names: tuple[str, ...], label: np.ndarray | None,
+           t: ConfidenceThresholds) -> list[np.ndarray]:
+    if label is None:
+        return [p > t.binarise for p in probs]
+    label = np.asarray(label)
+    if label.shape != probs.shape[1:]:
+        raise ShapeMismatchError(
+            f"label shape {label.shape} differs from the probabilities' {probs.shape[1:]}.")
+    masks = region_masks(label)
+    return [masks[n] for n in names]
+
+
+def _tta_per_region(tta_probs: Sequence[np.ndarray] | None, shape: tuple[int, ...],
+                    single: bool) -> list[list[np.ndarray] | None]:
+    if not tta_probs:
+        return [None] * shape[0]
+    arrays = [np.asarray(v, dtype=np.float32) for v in tta_probs]
+    arrays = [a[None] for a in arrays] if single else arrays
+    bad = [a.shape for a in arrays if a.shape != shape]
+    if bad:
+        raise ShapeMismatchError(f"tta_probs shapes {bad} differ from region_probs {shape}.")
+    return [[a[i] for a in arrays] for i in range(shape[0])]
+
+
+def _overall(regions: dict[str, RegionConfidence], method_agreement: float | None,
+             t: ConfidenceThresholds) -> tuple[str, list[Reason]]:
+    applicable = [r for r in regions.values() if r.level != NOT_APPLICABLE]
+    if not applicable:
+        return NOT_APPLICABLE, [r for rc in regions.values() for r in rc.reasons]
+    level = _lowest([r.level for r in applicable])
+    wanted = "supports" if level == "high" else "lowers"
+    reasons = [r for rc in applicable for r in rc.reasons if r.effect == wanted]
+    if method_agreement is not None:
+        ok = method_agreement >= t.min_method_agreement
+        note = "" if ok else "explanation methods disagree: level capped at moderate"
+        reasons.append(Reason("method_agreement", None, method_agreement,
+                              t.min_method_agreement, "high" if ok else "moderate",
+                              "supports" if ok else "lowers", note))
+        if not ok:
+            level = _lowest([level, "moderate"])
+    reasons += [r for rc in regions.values() for r in rc.reasons if r.effect == NOT_APPLICABLE]
+    return level, reasons
+
+
+def assess_confidence(region_probs: np.ndarray, label: np.ndarray | None = None, *,
+                      region: str | None = None,
+                      tta_probs: Sequence[np.ndarray] | None = None,
+                      method_agreement: float | None = None,
+                      thresholds: ConfidenceThresholds = DEFAULT_THRESHOLDS) -> Confidence:
+    """Grade the model's confidence in each predicted region (see the module docstring).
+
+    ``region_probs`` is (3, ...) WT/TC/ET probabilities, or one region's (...) map with
+    ``region`` naming it; ``label`` the internal label map (0/1/2/4) of the prediction
+    (default: probabilities > 0.5); ``tta_probs`` the flip-TTA variants (same shape as
+    ``region_probs``, flipped back); ``method_agreement`` e.g. mean pairwise Spearman.
+    Works on volumes and on single slices alike.
+    """
+    probs, names = _as_regions(region_probs, region)
+    masks = _masks(probs, names, label, thresholds)
+    tta = _tta_per_region(tta_probs, probs.shape, region is not None)
+    regions = {name: _region_confidence(name, probs[i], masks[i], tta[i], thresholds)
+               for i, name in enumerate(names)}
+    level, reasons = _overall(regions, method_agreement, thresholds)
+    return Confidence(level, regions, reasons, method_agreement,
+                      len(tta_probs) if tta_probs else 0, thresholds)

@@ -1,0 +1,83 @@
+"""The deterministic verifier catches invented numbers, wrong sides, lobes, regions and levels."""
+
+from __future__ import annotations
+
+import pytest
+
+from medbrain.agent.verifier import verify_text
+from tests.agent.facts_fixture import sample_facts
+
+
+def kinds(text, facts=None):
+    result = verify_text(text, facts or sample_facts())
+    return {(c.kind, c.text) for c in result.unsupported}, result
+
+
+def test_supported_text_passes():
+    text = ("A left frontal lobe tumour of 81.79 mL (81.8 mL) with 12.07 mL of enhancing tumour; "
+            "98.2% lies in the left hemisphere and it does not cross the midline. "
+            "Grad-CAM and attention rollout agree (Spearman 0.61). Overall confidence is moderate. "
+            "Review axial slice 78 on T1ce and FLAIR. Longest diameter 3.8 cm.")
+    bad, result = kinds(text)
+    assert result.passed, bad
+    assert len(result.claims) >= 10
+
+
+def test_invented_number_is_caught():
+    bad, result = kinds("The tumour grows 8.3 ml per hour and measures 81.79 mL.")
+    assert ("number", "8.3 ml") in bad
+    assert not result.passed and len(result.unsupported) == 1
+
+
+def test_extra_precision_is_not_supported():
+    bad, _ = kinds("Whole tumour volume 81.7934 mL.")
+    assert ("number", "81.7934 mL") in bad
+
+
+def test_wrong_side_is_caught():
+    bad, _ = kinds("The lesion is in the right hemisphere.")
+    assert any(k == "side" for k, _ in bad)
+    bad, _ = kinds("The tumour is bilateral.")
+    assert ("side", "bilateral") in bad
+
+
+def test_midline_claim_checked():
+    bad, _ = kinds("The tumour crosses the midline.")
+    assert any(k == "midline" for k, _ in bad)
+
+
+def test_wrong_lobe_and_unknown_location():
+    bad, _ = kinds("It involves the occipital lobe.")
+    assert ("structure", "occipital") in bad
+    unknown = sample_facts(measurements__location={"status": "unknown", "structures": []})
+    bad, _ = kinds("It involves the frontal lobe.", unknown)
+    assert ("structure", "frontal") in bad
+
+
+def test_enhancement_described_when_none_was_predicted():
+    facts = sample_facts(measurements__volumes_ml={"NCR": 3.0, "ED": 40.0, "ET": 0.0, "TC": 3.0, "WT": 43.0})
+    bad, _ = kinds("There is a ring of enhancing tumour around the necrotic core.", facts)
+    assert ("subregion", "enhancing") in bad
+    bad, result = kinds("No enhancing tumour was predicted; the necrotic/non-enhancing core is 3.0 mL.", facts)
+    assert result.passed, bad
+
+
+def test_method_not_run_and_wrong_confidence():
+    bad, _ = kinds("SHAP highlights the rim. Confidence is high.")
+    assert ("method", "SHAP") in bad
+    assert any(k == "confidence" for k, _ in bad)
+
+
+def test_mri_slice_word_is_not_the_method():
+    facts = sample_facts()
+    del facts["explanations"]["slice"]
+    bad, result = kinds("See slice 78.", facts)
+    assert result.passed, bad
+    bad, _ = kinds("SLICE highlights the rim.", facts)
+    assert ("method", "SLICE") in bad
+
+
+@pytest.mark.parametrize("text", ["T1ce and T2 and HD95 are names, not numbers.", "1. First point\n2. Second point"])
+def test_names_and_list_markers_are_not_numbers(text):
+    _, result = kinds(text)
+    assert result.passed, result.findings()
