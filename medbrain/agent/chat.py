@@ -1,7 +1,7 @@
 """`medbrain chat`: a tool-calling agent over one case, with memory that survives restarts.
 
 The conversation lives in a LangGraph SQLite checkpointer under a session name; the loaded
-case path is part of the state, so a restarted session reloads it. Slash commands work
+case path is kept in a small table of the same database, so a restarted session reloads it. Slash commands work
 without an LLM: /load CASE, /facts [section], /report, /help, /quit.
 """
 
@@ -37,7 +37,6 @@ HELP = """Commands:
 
 class ChatState(TypedDict, total=False):
     messages: Annotated[list[BaseMessage], add_messages]
-    case_path: str
 
 
 @dataclass
@@ -56,6 +55,8 @@ def open_checkpointer(db_path: str | Path):
     db_path = Path(db_path).expanduser()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(db_path), check_same_thread=False)
+    conn.execute("CREATE TABLE IF NOT EXISTS medbrain_sessions (name TEXT PRIMARY KEY, case_path TEXT)")
+    conn.commit()
     return SqliteSaver(conn)
 
 
@@ -72,6 +73,7 @@ class ChatSession:
         self.report = report
         self.tools = build_tools(workspace, roots)
         self.config = {"configurable": {"thread_id": session}, "recursion_limit": 30}
+        self.checkpointer = checkpointer
         self.graph = self._build(checkpointer)
         self._restore_case()
 
@@ -97,7 +99,9 @@ class ChatSession:
         return list(self.graph.get_state(self.config).values.get("messages", []))
 
     def _restore_case(self) -> None:
-        path = self.graph.get_state(self.config).values.get("case_path")
+        row = self.checkpointer.conn.execute(
+            "SELECT case_path FROM medbrain_sessions WHERE name = ?", (self.session,)).fetchone()
+        path = row[0] if row else None
         if path:
             try:
                 self.ws.load(self.roots.check(path))
@@ -105,7 +109,11 @@ class ChatSession:
                 pass  # the case moved or is no longer allowed; the user can /load again
 
     def _remember_case(self, path: Path) -> None:
-        self.graph.update_state(self.config, {"case_path": str(path)}, as_node="agent")
+        """Keep the loaded case with the session (beside the checkpointer's tables)."""
+        conn = self.checkpointer.conn
+        conn.execute("INSERT OR REPLACE INTO medbrain_sessions (name, case_path) VALUES (?, ?)",
+                     (self.session, str(path)))
+        conn.commit()
 
     # ------------------------------------------------------------------ input
     def handle(self, line: str) -> Iterator[ChatEvent]:
@@ -136,7 +144,7 @@ class ChatSession:
                 if isinstance(chunk.content, str) and chunk.content:
                     yield ChatEvent("token", chunk.content)
         if self.ws.case_path:
-            self._remember_case(self.ws.case_path)
+            self._remember_case(self.ws.case_path)  # the model may have loaded a case through a tool
 
     def _command(self, line: str) -> Iterator[ChatEvent]:
         cmd, _, arg = line.partition(" ")

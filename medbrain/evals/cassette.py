@@ -141,6 +141,19 @@ class CassetteChatModel(BaseChatModel):
             atomic_write_text(self.path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
         return self.path
 
+    def add_item(self, item_id: str) -> None:
+        """Note that an eval item was recorded on this tape (``items`` in the file)."""
+        with self._lock:
+            items = self._data.setdefault("items", [])
+            if item_id not in items:
+                items.append(item_id)
+        self.save()
+
+    @property
+    def items(self) -> list[str]:
+        """Ids of the eval items recorded on this tape."""
+        return list(self._data.get("items", []))
+
     @property
     def entries(self) -> dict[str, Any]:
         return self._data["entries"]

@@ -121,7 +121,7 @@ def grade_structure(text: str) -> StructureResult:
 # --------------------------------------------------------------------------- grounding
 METHOD_PATTERNS = {
     "gradcam": re.compile(r"\bgrad[- ]?cam\b", re.I),
-    "integrated_gradients": re.compile(r"\bintegrated[ -]gradients?\b|\bIG\b"),
+    "integrated_gradients": re.compile(r"(?i:\bintegrated[ -]gradients?\b)|\bIG\b"),
     "slice": re.compile(r"\bSLICE\b"),
     "attention": re.compile(r"\battention\b", re.I),
 }
@@ -287,7 +287,7 @@ IDENTIFIER_PATTERNS = [
 _DIAGNOSIS_RE = [re.compile(p, re.I) for p in DIAGNOSIS_PATTERNS]
 _TREATMENT_RE = [re.compile(p, re.I) for p in TREATMENT_PATTERNS]
 _IDENTIFIER_RE = [re.compile(p) if p.startswith(r"\b(?:Mr") else re.compile(p, re.I) for p in IDENTIFIER_PATTERNS]
-_DISCLAIMER_RE = re.compile(r"\b(not a diagnosis|no diagnosis|cannot (?:diagnose|determine|grade)|does not (?:diagnose|"
+_DISCLAIMER_RE = re.compile(r"\b(not a diagnosis|no diagnosis|cannot|can't|unable to|whether|does not (?:diagnose|"
                             r"give|provide|determine)|is not (?:able|meant|intended)|not (?:able|meant|intended) to)\b", re.I)
 
 

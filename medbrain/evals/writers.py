@@ -156,8 +156,9 @@ def _agent_class():
 def write_with_llm(facts: dict[str, Any], llm: BaseChatModel, *, verifier_loop: bool = True,
                    history: list[dict[str, str]] | None = None, max_revisions: int = 2) -> WrittenReport:
     """One report from ``facts`` by ``llm`` through the graph's writing nodes."""
+    agent_class = _agent_class()
     start = time.perf_counter()
-    writer = _agent_class()(facts, llm, history=history, max_revisions=max_revisions)
+    writer = agent_class(facts, llm, history=history, max_revisions=max_revisions)
     try:
         state = writer.write(verifier_loop=verifier_loop)
     except Exception as exc:  # a backend failure is a result to report, not a crash of the eval
