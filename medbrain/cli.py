@@ -396,6 +396,38 @@ def chat(
             break
 
 
+# --------------------------------------------------------------------------- eval
+@app.command("eval")
+def eval_(
+    suite: str = typer.Option("real", "--suite", help="real, adversarial, or all."),
+    llm: str = typer.Option("none", "--llm", help="none, local or openai."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write results.json (and a markdown table) here."),
+    verifier_loop: bool = typer.Option(True, "--verifier-loop/--no-verifier-loop",
+                                       help="Revise with the verifier's findings and fall back to the grounded writer."),
+    min_grounding: Optional[float] = typer.Option(None, "--min-grounding", help="Gate: mean grounding precision."),
+    min_recall: Optional[float] = typer.Option(None, "--min-recall", help="Gate: mean key-fact recall."),
+    min_structure: Optional[float] = typer.Option(None, "--min-structure", help="Gate: mean structure score."),
+    min_injection: Optional[float] = typer.Option(None, "--min-injection", help="Gate: injection resistance."),
+    min_consistency: Optional[float] = typer.Option(None, "--min-consistency", help="Gate: consistency score."),
+    max_grade: Optional[float] = typer.Option(None, "--max-grade", help="Gate: patient summary grade level."),
+    cassette: Optional[str] = typer.Option(None, "--cassette", help="Replay (or with --record, record) LLM responses."),
+    record: bool = typer.Option(False, "--record"),
+    judge: Optional[str] = typer.Option(None, "--judge", help="Optional LLM-as-judge backend (never replaces the graders)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N items."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Grade what a report writer produces over a suite of cases; non-zero exit when a gate fails."""
+    from medbrain.evals.runner import eval_command
+
+    code = eval_command(suite, llm, verifier_loop=verifier_loop, out=out, min_grounding=min_grounding,
+                        min_recall=min_recall, min_structure=min_structure, min_injection=min_injection,
+                        min_consistency=min_consistency, max_grade=max_grade, cassette=cassette, record=record,
+                        judge=judge, limit=limit, max_tokens=max_tokens, seed=seed, console=console)
+    if code:
+        raise typer.Exit(code=code)
+
+
 # --------------------------------------------------------------------------- score
 @app.command()
 def score(
@@ -490,7 +522,7 @@ def train_run(
 def main() -> None:
     """Console-script entry: run the app, turning MedBrainError into a clean exit."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns typer.Exit codes instead of exiting
     except MedBrainError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
@@ -508,6 +540,7 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(1)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 
-from medbrain.agent.sections import missing_sections, parse_sections
+from medbrain.agent.facts_view import compact_facts
+from medbrain.agent.safety import safety_claims
+from medbrain.agent.sections import parse_sections
 from medbrain.agent.state import ReportState
 from medbrain.agent.verifier import verify_text
 from medbrain.agent.writer import SECTION_KEYS, grounded_sections, patient_summary
@@ -45,6 +47,7 @@ class GraphOptions:
     attach_image: bool = False
     figure_dir: Path | None = None
     render: Callable[[ReportState], dict[str, Any]] | None = None
+    facts_view: Callable[[dict[str, Any]], dict[str, Any]] | None = compact_facts  # None: full facts
     llm_log: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -128,7 +131,11 @@ class ReportAgent:
     def _tool_loop(self, messages: list[BaseMessage]) -> str:
         """Let the model call tools (bounded rounds), then return its final text."""
         for _ in range(self.opt.max_tool_rounds + 1):
-            reply = self.bound.invoke(messages)
+            try:
+                reply = self.bound.invoke(messages)
+            except Exception as exc:  # endpoint down, context overflow, ...: the fallback covers it
+                self.opt.llm_log.append({"error": f"{type(exc).__name__}: {exc}"[:300]})
+                return ""
             messages.append(reply)
             self.opt.llm_log.append({"tool_calls": [c["name"] for c in getattr(reply, "tool_calls", []) or []],
                                      "chars": len(_content_text(reply))})
@@ -142,7 +149,8 @@ class ReportAgent:
         return _content_text(messages[-1]) if isinstance(messages[-1], AIMessage) else ""
 
     def _task_message(self, state: ReportState) -> HumanMessage:
-        text = Template(load_prompt("report_task")).substitute(facts=facts_block(self.ws.facts))
+        facts = self.opt.facts_view(self.ws.facts) if self.opt.facts_view else self.ws.facts
+        text = Template(load_prompt("report_task")).substitute(facts=facts_block(facts))
         figures = state.get("figures") or []
         if self.opt.attach_image and figures:
             data = base64.b64encode(Path(figures[0]).read_bytes()).decode()
@@ -179,7 +187,9 @@ class ReportAgent:
                                 "unsupported": [{"kind": "section", "text": key, "supported": False,
                                                  "reason": "section missing or empty"}], "claims": []}
             else:
-                results[key] = verify_text(text, facts).to_dict()
+                result = verify_text(text, facts)
+                result.claims.extend(safety_claims(text))  # diagnoses, treatment orders, identifiers
+                results[key] = result.to_dict()
         return {"verification": results}
 
     def route_after_verify(self, state: ReportState) -> str:
@@ -214,6 +224,9 @@ class ReportAgent:
                 sources[key] = "grounded-fallback"
                 warnings.append(f"Section {key!r} failed verification after {state.get('revisions', 0)} "
                                 "revision(s) and was replaced by the grounded writer.")
+        errors = [e["error"] for e in self.opt.llm_log if "error" in e]
+        if errors:
+            warnings.append(f"The LLM failed {len(errors)} time(s) (first: {errors[0]}).")
         summary = state.get("patient_summary", "")
         if not state["verification"][SUMMARY_KEY]["passed"]:
             summary = patient_summary(facts)

@@ -74,7 +74,7 @@ class LLMSettings:
     max_retries: int = 2
     n_threads: int = 2
     """Local backend: CPU threads for llama.cpp."""
-    n_ctx: int = 4096
+    n_ctx: int = 8192
     """Local backend: context window in tokens."""
     vision: bool | None = None
     """Force image support on/off; None = guess from the model name."""

@@ -3,6 +3,8 @@
     python -m medbrain.evals run --suite real --llm none --min-grounding 0.95 --out evals-out
     python -m medbrain.evals matrix --suite real --cassette smollm2_real --out evals-out
         (none, local without and with the verifier loop; prints the Markdown table)
+    python -m medbrain.evals table evals-out/none evals-out/local-noloop ...
+        (the Markdown table from saved results.json files)
 
 ``medbrain eval`` calls the same :func:`medbrain.evals.runner.eval_command`.
 """
@@ -30,6 +32,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-ctx", type=int, default=None)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--max-revisions", type=int, default=2)
+    p.add_argument("--facts-view", choices=("full", "compact"), default="compact",
+                   help="facts shown to the LLM: full (as the report graph) or compact (small-context models)")
     p.add_argument("--seed", type=int, default=None)
 
 
@@ -46,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     matrix = sub.add_parser("matrix", help="none + an LLM without/with the verifier loop; Markdown table")
     _common(matrix)
     matrix.add_argument("--llm", default="local")
+    table = sub.add_parser("table", help="Markdown table from saved results.json files")
+    table.add_argument("results", nargs="+", help="results.json files or folders holding one")
     args = parser.parse_args(argv)
+    if args.command == "table":
+        return _table(args.results)
 
     from rich.console import Console
 
@@ -55,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     common = dict(cassette=args.cassette, record=args.record, limit=args.limit, items=args.items,
                   max_tokens=args.max_tokens, n_ctx=args.n_ctx, n_threads=args.threads,
-                  max_revisions=args.max_revisions, seed=args.seed, console=console)
+                  max_revisions=args.max_revisions, facts_view=args.facts_view, seed=args.seed, console=console)
     if args.command == "run":
         gates = {flag: getattr(args, flag) for flag in GATE_FLAGS}
         if gates["max_errors"] is not None:
@@ -63,6 +71,23 @@ def main(argv: list[str] | None = None) -> int:
         return eval_command(args.suite, args.llm, verifier_loop=args.verifier_loop, out=args.out,
                             judge=args.judge, **gates, **common)
     return _matrix(args, console, common)
+
+
+def _table(paths: list[str]) -> int:
+    import json
+
+    from medbrain.evals.runner import markdown_table
+
+    loaded = []
+    for p in paths:
+        path = Path(p) / "results.json" if Path(p).is_dir() else Path(p)
+        try:
+            loaded.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError) as exc:
+            print(f"error: cannot read {path}: {exc}", file=sys.stderr)
+            return 2
+    print(markdown_table(loaded))
+    return 0
 
 
 def _matrix(args: argparse.Namespace, console, common: dict) -> int:
@@ -81,6 +106,7 @@ def _matrix(args: argparse.Namespace, console, common: dict) -> int:
             result = run_eval(args.suite, settings, verifier_loop=loop, out_dir=out / label if out else None,
                               cassette=None if backend == "none" else args.cassette, record=args.record,
                               max_revisions=args.max_revisions, limit=args.limit, item_ids=args.items,
+                              facts_view=args.facts_view,
                               progress=lambda m: console.print(f"  {m}", markup=False))
             print_result(result, console, per_item=False)
             results.append(result)

@@ -14,6 +14,10 @@ A cassette is one JSON file (``medbrain/evals/cassettes/*.json``)::
      "entries": {"<key>": {"seconds": 4.2, "prompt_tail": "...", "response": {
          "content": "...", "tool_calls": [], "usage_metadata": {...}, "response_metadata": {...}}}}}
 
+A request the backend rejected is recorded as ``{"error": "..."}`` and replayed as
+:class:`RecordedError`, so a failure (e.g. a prompt longer than the model's context)
+reproduces offline too; ``mode="record"`` asks again.
+
 Replayed messages carry ``response_metadata["cassette"] = {"key", "seconds"}`` so the
 runner can report the recorded generation time as latency.
 """
@@ -46,6 +50,10 @@ class CassetteMissError(MedBrainError):
     """A replayed cassette has no response for a prompt."""
 
 
+class RecordedError(RuntimeError):
+    """The backend failed on this prompt when the cassette was recorded (e.g. context too long)."""
+
+
 def _message_text(message: BaseMessage) -> str:
     content = message.content
     if isinstance(content, str):
@@ -63,6 +71,12 @@ def messages_key(messages: Sequence[BaseMessage]) -> str:
             entry["tool_calls"] = [{"name": c["name"], "args": c.get("args")} for c in calls]
         canon.append(entry)
     blob = json.dumps(canon, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def facts_fingerprint(facts: dict[str, Any]) -> str:
+    """SHA-256 of an item's facts (canonical JSON)."""
+    blob = json.dumps(facts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -141,18 +155,24 @@ class CassetteChatModel(BaseChatModel):
             atomic_write_text(self.path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
         return self.path
 
-    def add_item(self, item_id: str) -> None:
-        """Note that an eval item was recorded on this tape (``items`` in the file)."""
+    def add_item(self, item_id: str, facts: dict[str, Any] | None = None) -> None:
+        """Note that an eval item was recorded on this tape (``items`` in the file: id -> facts hash)."""
         with self._lock:
-            items = self._data.setdefault("items", [])
-            if item_id not in items:
-                items.append(item_id)
+            items = self._data.get("items")
+            if not isinstance(items, dict):
+                items = self._data["items"] = {i: None for i in items or []}
+            items[item_id] = facts_fingerprint(facts) if facts is not None else None
         self.save()
 
     @property
     def items(self) -> list[str]:
         """Ids of the eval items recorded on this tape."""
-        return list(self._data.get("items", []))
+        return list(self._data.get("items") or [])
+
+    def covers(self, item_id: str, facts: dict[str, Any]) -> bool:
+        """Whether this tape recorded ``item_id`` with these very facts (fixtures not regenerated since)."""
+        items = self._data.get("items")
+        return isinstance(items, dict) and items.get(item_id) == facts_fingerprint(facts)
 
     @property
     def entries(self) -> dict[str, Any]:
@@ -197,7 +217,15 @@ class CassetteChatModel(BaseChatModel):
         else:
             self.misses += 1
             start = time.perf_counter()
-            answer = self.inner.invoke(messages, stop=stop, **kwargs) if stop else self.inner.invoke(messages, **kwargs)
+            try:
+                answer = self.inner.invoke(messages, stop=stop, **kwargs) if stop else self.inner.invoke(messages, **kwargs)
+            except Exception as exc:  # a rejected request is a result too: replay raises it again
+                with self._lock:
+                    self.entries[key] = {"seconds": round(time.perf_counter() - start, 3),
+                                         "prompt_tail": _message_text(messages[-1])[-300:],
+                                         "error": f"{type(exc).__name__}: {exc}"[:1000]}
+                self.save()
+                raise
             seconds = time.perf_counter() - start
             if not isinstance(answer, AIMessage):
                 answer = AIMessage(content=_message_text(answer))
@@ -206,6 +234,8 @@ class CassetteChatModel(BaseChatModel):
             with self._lock:
                 self.entries[key] = entry
             self.save()
+        if "error" in entry:
+            raise RecordedError(f"(recorded) {entry['error']}")
         resp = entry["response"]
         message = AIMessage(
             content=resp.get("content", ""),
@@ -218,5 +248,6 @@ class CassetteChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 
-__all__ = ["CASSETTES", "CassetteChatModel", "CassetteMissError", "messages_key", "prompt_fingerprint",
+__all__ = ["CASSETTES", "CassetteChatModel", "CassetteMissError", "RecordedError", "facts_fingerprint",
+           "messages_key", "prompt_fingerprint",
            "resolve_cassette"]

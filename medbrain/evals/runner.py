@@ -119,11 +119,7 @@ class EvalResult:
 
     @property
     def label(self) -> str:
-        name = self.backend.get("backend", "?")
-        if name == "none":
-            return "none (grounded writer)"
-        model = self.backend.get("model") or ""
-        return f"{name} {model}".strip() + (", verifier loop" if self.verifier_loop else ", no verifier loop")
+        return run_label(self.backend, self.verifier_loop)
 
     def to_dict(self) -> dict[str, Any]:
         return {"format_version": FORMAT_VERSION, "suite": self.suite, "backend": self.backend,
@@ -133,11 +129,26 @@ class EvalResult:
                 "items": [i.to_dict() for i in self.items]}
 
 
+def run_label(backend: dict[str, Any], verifier_loop: bool) -> str:
+    """``none (grounded writer)`` / ``local SmolLM2-..., compact facts, verifier loop`` ..."""
+    name = backend.get("backend", "?")
+    if name == "none":
+        return "none (grounded writer)"
+    model = backend.get("model") or ""
+    view = ", compact facts" if backend.get("facts_view") == "compact" else ""
+    return f"{name} {model}".strip() + view + (", verifier loop" if verifier_loop else ", no verifier loop")
+
+
 # --------------------------------------------------------------------------- grading
 def grade_item(item: EvalItem, report: WrittenReport, *, max_grade: float = DEFAULT_MAX_GRADE,
                judge: BaseChatModel | None = None, use_judge: bool = False) -> dict[str, GradeResult]:
-    """Every deterministic grader on one report (and the judge when ``use_judge``)."""
+    """Every deterministic grader on one report (and the judge when ``use_judge``).
+
+    A writer that raised produced no report: every grader that applies scores 0 and fails
+    (an empty text must not earn "no unsupported claim" precision)."""
     text = report.text
+    if report.error is not None:
+        return _failed_grades(item, report, max_grade)
     grades: dict[str, GradeResult] = {
         "structure": grade_structure(text),
         "grounding": grade_grounding(text, item.facts),
@@ -151,6 +162,31 @@ def grade_item(item: EvalItem, report: WrittenReport, *, max_grade: float = DEFA
 
         grades["judge"] = grade_with_judge(text, judge)
     return grades
+
+
+def _failed_grades(item: EvalItem, report: WrittenReport, max_grade: float) -> dict[str, GradeResult]:
+    from medbrain.evals.graders import (
+        ConsistencyResult,
+        GroundingResult,
+        InjectionResult,
+        ReadabilityResult,
+        StructureResult,
+    )
+    from medbrain.agent.writer import SECTION_KEYS
+
+    why = {"error": report.error}
+    return {
+        "structure": StructureResult(grader="structure", score=0.0, passed=False, details=why,
+                                     missing=list(SECTION_KEYS)),
+        "grounding": GroundingResult(grader="grounding", score=0.0, passed=False, details=why, precision=0.0,
+                                     recall=0.0, f1=0.0),
+        "consistency": ConsistencyResult(grader="consistency", score=0.0, passed=False, details=why),
+        "injection": (InjectionResult(grader="injection", score=0.0, passed=False, applicable=True, details=why)
+                      if item.injection else InjectionResult(grader="injection", score=None, passed=True)),
+        "readability": ReadabilityResult(grader="readability", score=0.0, passed=False, details=why,
+                                         max_grade=max_grade),
+        "run": grade_run(report.run_metrics()),
+    }
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -247,6 +283,7 @@ def run_eval(
     max_revisions: int = 2,
     limit: int | None = None,
     item_ids: list[str] | None = None,
+    facts_view: str = "compact",
     progress: Any = None,
 ) -> EvalResult:
     """Write a report for every item of ``suite`` and grade it.
@@ -258,8 +295,14 @@ def run_eval(
     - ``gates``: ``{"min_grounding": 0.95, "max_grade": 10, ...}`` (see :data:`GATES`);
       ``max_grade`` is also the per-item readability limit.
     - ``judge``: optional LLM-as-judge settings or model (skipped for backend ``none``).
+    - ``facts_view``: ``compact`` (what the report graph sends the model,
+      :func:`medbrain.agent.facts_view.compact_facts`) or ``full``.
     - ``out_dir``: where ``results.json`` (atomic) and ``reports/<item>.md`` go.
     """
+    from medbrain.agent.facts_view import FACT_VIEWS
+
+    if facts_view not in FACT_VIEWS:
+        raise ConfigError(f"Unknown facts view {facts_view!r}; choose one of {', '.join(FACT_VIEWS)}.")
     settings = settings or LLMSettings()
     gates = {k: v for k, v in (gates or {}).items() if v is not None}
     check_gates({}, gates)  # unknown gate names fail before any work
@@ -282,6 +325,8 @@ def run_eval(
     backend = backend_description(settings) if llm is None else {"backend": "custom", "model": type(llm).__name__}
     if cassette is not None:
         backend = {**backend, "cassette": str(cassette), "cassette_mode": "record" if record else "replay"}
+    if model is not None:
+        backend = {**backend, "facts_view": facts_view}
     max_grade = float(gates.get("max_grade", DEFAULT_MAX_GRADE))
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
@@ -293,9 +338,9 @@ def run_eval(
             report = write_grounded(item.facts)
         else:
             report = write_with_llm(item.facts, model, verifier_loop=verifier_loop, history=item.history,
-                                    max_revisions=max_revisions)
+                                    max_revisions=max_revisions, facts_view=FACT_VIEWS[facts_view])
         if getattr(model, "mode", "replay") != "replay" and hasattr(model, "add_item") and report.error is None:
-            model.add_item(item.id)  # a cassette being recorded: note which items it covers
+            model.add_item(item.id, item.facts)  # a cassette being recorded: note which items it covers
         grades = grade_item(item, report, max_grade=max_grade, judge=judge_model, use_judge=use_judge)
         results.append(ItemResult(item.id, item.kind, item.suite or the_suite.name, report, grades))
     summary = summarise(results)
@@ -336,7 +381,7 @@ SUMMARY_COLUMNS = [
     ("consistency", "score", "consistency"), ("injection", "score", "injection"),
     ("readability", "grade_level", "FK grade"), ("run", "latency_s", "latency s"),
     ("run", "output_tokens", "out tokens"), ("run", "revisions", "revisions"),
-    ("run", "fallback_sections", "fallback parts"),
+    ("run", "fallback_sections", "fallback parts"), ("run", "errors", "errors"),
 ]
 
 
@@ -408,17 +453,23 @@ def gates_table(result: EvalResult):
     return table
 
 
-def markdown_table(results: list[EvalResult]) -> str:
-    """One row per run (backend / verifier loop), one column per grader metric."""
+def markdown_table(results: list[EvalResult | dict[str, Any]]) -> str:
+    """One row per run (backend / verifier loop), one column per grader metric.
+
+    Takes :class:`EvalResult` objects or loaded ``results.json`` dicts."""
     head = "| writer | " + " | ".join(c[2] for c in SUMMARY_COLUMNS) + " |"
     sep = "|" + "---|" * (len(SUMMARY_COLUMNS) + 1)
     rows = [head, sep]
     for r in results:
+        if isinstance(r, EvalResult):
+            label, summary = r.label, r.summary
+        else:
+            label, summary = run_label(r.get("backend") or {}, bool(r.get("verifier_loop"))), r.get("summary") or {}
         cells = []
         for grader, metric, _ in SUMMARY_COLUMNS:
-            v = (r.summary.get(grader) or {}).get(metric)
+            v = (summary.get(grader) or {}).get(metric)
             cells.append(_fmt(v, 1 if metric in ("grade_level", "latency_s", "output_tokens", "revisions") else 2))
-        rows.append(f"| {r.label} | " + " | ".join(cells) + " |")
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -464,6 +515,7 @@ def eval_command(
     n_ctx: int | None = None,
     n_threads: int | None = None,
     max_revisions: int = 2,
+    facts_view: str = "compact",
     seed: int | None = None,
     per_item: bool = True,
     console: Any = None,
@@ -489,7 +541,7 @@ def eval_command(
         judge_settings = settings_from_env(judge) if judge else None
         result = run_eval(suite, settings, verifier_loop=verifier_loop, out_dir=out, gates=gates,
                           cassette=cassette, record=record, judge=judge_settings, max_revisions=max_revisions,
-                          limit=limit, item_ids=items, progress=lambda m: console.print(f"[dim]{escape(m)}[/]"))
+                          limit=limit, item_ids=items, facts_view=facts_view, progress=lambda m: console.print(f"[dim]{escape(m)}[/]"))
     except MedBrainError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}")
         return exc.exit_code
@@ -501,4 +553,4 @@ def eval_command(
 
 
 __all__ = ["GATES", "EvalResult", "GateCheck", "ItemResult", "check_gates", "eval_command", "grade_item",
-           "failure_reasons", "markdown_table", "print_result", "run_eval", "summarise", "write_results"]
+           "failure_reasons", "markdown_table", "print_result", "run_label", "run_eval", "summarise", "write_results"]

@@ -14,6 +14,8 @@ the revise loop and the fallback are the graph's, not a copy. Differences, by de
   so a model that asks for a tool gets an error message back and must write from the facts;
 - the item's ``history`` (adversarial chat turns) is inserted after the system message of
   every LLM call;
+- ``facts_view`` is the graph's option: the compact view of the facts
+  (:mod:`medbrain.agent.facts_view`, the graph's default) or the full facts;
 - ``verifier_loop=False`` stops after ``draft``: the model's raw answer is the report
   (what a plain LLM writer without the verifier would deliver).
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -124,11 +126,13 @@ def _agent_class():
         """:class:`ReportAgent`'s writing nodes over stored facts (see the module docstring)."""
 
         def __init__(self, facts: dict[str, Any], llm: BaseChatModel, *, history: list[dict[str, str]] | None = None,
-                     max_revisions: int = 2):
+                     max_revisions: int = 2, facts_view: Callable[[dict], dict] | None = None):
             from medbrain.agent.graph import GraphOptions
 
-            super().__init__(_FactsOnly(facts), [], llm, GraphOptions(max_revisions=max_revisions))
+            super().__init__(_FactsOnly(facts), [], llm,
+                             GraphOptions(max_revisions=max_revisions, facts_view=facts_view))
             self.history = _history_messages(history or [])
+            self.facts_view = facts_view
             self.calls: list[dict[str, Any]] = []
             self.bound = _Metered(llm, self.calls)  # no tools: never send an empty tool list
 
@@ -153,32 +157,43 @@ def _agent_class():
     return FactsReportWriter
 
 
+def _latency(wall: float, calls: list[dict[str, Any]]) -> tuple[float, str]:
+    """Wall time, with replayed calls counted at their recorded duration (cassettes)."""
+    recorded = [c["recorded_seconds"] for c in calls]
+    if not recorded or any(r is None for r in recorded):
+        return wall, "measured"
+    return wall - sum(c["seconds"] for c in calls) + sum(recorded), "recorded"
+
+
 def write_with_llm(facts: dict[str, Any], llm: BaseChatModel, *, verifier_loop: bool = True,
-                   history: list[dict[str, str]] | None = None, max_revisions: int = 2) -> WrittenReport:
-    """One report from ``facts`` by ``llm`` through the graph's writing nodes."""
+                   history: list[dict[str, str]] | None = None, max_revisions: int = 2,
+                   facts_view: Callable[[dict], dict] | None = None) -> WrittenReport:
+    """One report from ``facts`` by ``llm`` through the graph's writing nodes.
+
+    ``facts_view`` (e.g. :func:`medbrain.agent.facts_view.compact_facts`) changes only the
+    facts shown in the task prompt; verification and fallback use the full facts."""
     agent_class = _agent_class()
     start = time.perf_counter()
-    writer = agent_class(facts, llm, history=history, max_revisions=max_revisions)
+    writer = agent_class(facts, llm, history=history, max_revisions=max_revisions, facts_view=facts_view)
     try:
         state = writer.write(verifier_loop=verifier_loop)
+        errors = [e["error"] for e in writer.opt.llm_log if "error" in e]
+        if errors:  # the graph fell back to the grounded writer; the eval must not score that
+            raise RuntimeError(errors[0])
     except Exception as exc:  # a backend failure is a result to report, not a crash of the eval
-        wall = time.perf_counter() - start
+        latency, source = _latency(time.perf_counter() - start, writer.calls)
         return WrittenReport(text="", sections={}, patient_summary="", llm_calls=writer.calls,
-                             latency_s=wall, error=f"{type(exc).__name__}: {exc}"[:500])
-    wall = time.perf_counter() - start
+                             latency_s=latency, latency_source=source, error=f"{type(exc).__name__}: {exc}"[:500])
+    latency, source = _latency(time.perf_counter() - start, writer.calls)
     sections = {k: (state.get("sections") or {}).get(k, "") for k in SECTION_KEYS}
     summary = state.get("patient_summary", "") or ""
     sources = dict(state.get("sources") or {})
     text = (state.get("draft_text") or "") if not verifier_loop else render_report(sections, summary)
-    measured = sum(c["seconds"] for c in writer.calls)
-    recorded = [c["recorded_seconds"] for c in writer.calls]
-    replayed = bool(recorded) and all(r is not None for r in recorded)
-    latency = wall - measured + sum(r for r in recorded) if replayed else wall
     return WrittenReport(
         text=text, sections=sections, patient_summary=summary, sources=sources,
         draft_text=state.get("draft_text", "") or "", revisions=int(state.get("revisions", 0)),
         fallback_sections=[k for k, v in sources.items() if v == "grounded-fallback"],
-        llm_calls=writer.calls, latency_s=latency, latency_source="recorded" if replayed else "measured")
+        llm_calls=writer.calls, latency_s=latency, latency_source=source)
 
 
 __all__ = ["WrittenReport", "render_report", "write_grounded", "write_with_llm"]

@@ -8,7 +8,13 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from medbrain.agent.fake import ScriptedChatModel
-from medbrain.evals.cassette import CassetteChatModel, CassetteMissError, messages_key, prompt_fingerprint
+from medbrain.evals.cassette import (
+    CassetteChatModel,
+    CassetteMissError,
+    RecordedError,
+    messages_key,
+    prompt_fingerprint,
+)
 
 PROMPT = [SystemMessage("You write reports."), HumanMessage("Facts: WT 81.79 mL.")]
 
@@ -66,3 +72,14 @@ def test_bind_tools_shares_the_tape(tmp_path):
     bound = model.bind_tools([])
     assert bound.invoke(PROMPT).content == "a"
     assert model.entries and CassetteChatModel(path, mode="replay").invoke(PROMPT).content == "a"
+
+
+def test_a_rejected_request_is_recorded_and_replayed(tmp_path):
+    def too_long(messages):
+        raise ValueError("request (8803 tokens) exceeds the available context size (8192 tokens)")
+
+    path = tmp_path / "c.json"
+    with pytest.raises(ValueError, match="exceeds"):
+        CassetteChatModel(path, mode="auto", inner=ScriptedChatModel([too_long])).invoke(PROMPT)
+    with pytest.raises(RecordedError, match=r"\(recorded\) ValueError: request \(8803 tokens\) exceeds"):
+        CassetteChatModel(path, mode="replay").invoke(PROMPT)

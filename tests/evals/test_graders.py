@@ -193,6 +193,10 @@ def test_patient_identifiers_are_flagged(sentence):
     assert r.checks["no_identifiers"] is False, sentence
 
 
+def test_case_name_is_not_an_identifier():
+    assert grade_consistency(GOOD + "\nCase name: Brats18_2013_11_1.", FACTS).checks["no_identifiers"]
+
+
 def test_planted_identifiers_are_flagged():
     r = grade_consistency(GOOD + "\nReviewed for Jane Roe.", FACTS, identifiers=["Jane Roe"])
     assert r.violations["no_identifiers"] == ["Jane Roe"]
