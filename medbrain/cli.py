@@ -519,6 +519,31 @@ def train_run(
         console.print(f"Best validation Dice {best['dice']:.4f} at epoch {best['dice_epoch']}; run folder {out}")
 
 
+@train_app.command("export")
+def train_export(
+    checkpoint: Path = typer.Argument(..., help="A run's checkpoint, e.g. RUN/best_dice.safetensors."),
+    out: Path = typer.Option(..., "--out", help="Output NAME (writes NAME.safetensors + NAME.json)."),
+    fp16: bool = typer.Option(True, "--fp16/--fp32", help="Store weights in half precision (half the size)."),
+    min_et_voxels: int = typer.Option(0, help="Post-processing: relabel a predicted ET smaller than this as NCR."),
+    validation: Optional[Path] = typer.Option(None, help="JSON of validation results to record with the model."),
+) -> None:
+    """Package a trained checkpoint for shipping: fp16 weights, post-processing and validation in the JSON."""
+    import json
+
+    import torch
+
+    from medbrain.model.checkpoint import load_checkpoint, save_checkpoint
+
+    ckpt = load_checkpoint(checkpoint)
+    meta = {k: v for k, v in ckpt.metadata.items() if k == "training"}
+    meta["postprocessing"] = {"threshold": 0.5, "min_et_voxels": min_et_voxels}
+    meta["exported_from"] = {"file": checkpoint.name, "sha256": ckpt.sha256}
+    if validation:
+        meta["validation"] = json.loads(validation.read_text())
+    path = save_checkpoint(ckpt.model, out, metadata=meta, dtype=torch.float16 if fp16 else None)
+    console.print(f"Wrote {path} ({path.stat().st_size / 2**20:.1f} MiB) and {path.with_suffix('.json')}")
+
+
 def main() -> None:
     """Console-script entry: run the app, turning MedBrainError into a clean exit."""
     try:

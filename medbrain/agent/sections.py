@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from medbrain.agent.writer import SECTION_KEYS
-
 HEADING_PATTERNS = {
     "clinical_assessment": r"clinical\s+assessment",
     "method_comparison": r"(comparison|explanation\s+methods|xai)",
@@ -40,7 +38,3 @@ def parse_sections(text: str) -> dict[str, str]:
         if current:
             found[current].append(line)
     return {k: "\n".join(v).strip() for k, v in found.items() if "\n".join(v).strip()}
-
-
-def missing_sections(sections: dict[str, str]) -> list[str]:
-    return [k for k in SECTION_KEYS if not sections.get(k, "").strip()]

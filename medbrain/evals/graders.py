@@ -249,7 +249,8 @@ OVERCONFIDENT_RE = re.compile(
     r"\b(definitely|definitively|certainly|undoubtedly|without (?:any )?doubt|unequivocal(?:ly)?|conclusive(?:ly)?|"
     r"clearly (?:shows|demonstrates|confirms)|is certain|are certain|with certainty|guaranteed?)\b", re.I)
 from medbrain.agent.safety import (  # noqa: E402  (shared with the report graph's verify step)
-    _DIAGNOSIS_RE, _IDENTIFIER_RE, _TREATMENT_RE, DIAGNOSIS_PATTERNS, IDENTIFIER_PATTERNS, TREATMENT_PATTERNS, _hits,
+    DIAGNOSIS_PATTERNS, IDENTIFIER_PATTERNS, TREATMENT_PATTERNS,  # noqa: F401  (re-exported for the docs)
+    _DIAGNOSIS_RE, _IDENTIFIER_RE, _TREATMENT_RE, _hits,
 )
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from scipy import ndimage
 
 from medbrain.data.labels import regions_to_labels
 from medbrain.data.loading import Case
@@ -119,20 +118,6 @@ def probs_to_label(region_probs: np.ndarray, post: PostProcessing) -> np.ndarray
     if post.min_et_voxels and 0 < int((label == 4).sum()) < post.min_et_voxels:
         label[label == 4] = 1
     return label
-
-
-def largest_components_only(label: np.ndarray, keep_fraction: float = 0.0) -> np.ndarray:
-    """Drop whole-tumour components smaller than ``keep_fraction`` of the largest one."""
-    if keep_fraction <= 0:
-        return label
-    comps, n = ndimage.label(label > 0)
-    if n <= 1:
-        return label
-    sizes = ndimage.sum_labels(np.ones_like(comps), comps, index=range(1, n + 1))
-    keep = np.flatnonzero(sizes >= keep_fraction * sizes.max()) + 1
-    out = label.copy()
-    out[~np.isin(comps, keep)] = 0
-    return out
 
 
 def segment_preprocessed(

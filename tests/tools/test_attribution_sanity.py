@@ -34,15 +34,6 @@ SQUARE = (slice(20, 36), slice(28, 44))
 FAST_SLICE = dict(num_samples=48, n_bootstrap=200, max_steps=3, n_segments=30)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread, above all on a shared, busy CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 class SquareNet(nn.Module):
     """Logits = conv(relu(conv(input * square mask))): only the square can matter."""
 

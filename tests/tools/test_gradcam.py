@@ -15,15 +15,6 @@ from medbrain.tools.gradcam import default_gradcam_layer, gradcam
 from medbrain.tools.slice_input import make_slice_input
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread, above all on a shared, busy CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def tiny_plain():
     torch.manual_seed(0)

@@ -16,15 +16,6 @@ from medbrain.tools.integrated_gradients import integrated_gradients, sequence_s
 from medbrain.tools.slice_input import make_slice_input
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread, above all on a shared, busy CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 class FlairOnly(nn.Module):
     """Logits from the FLAIR channels only (channel c with c % 4 == 3), nonlinear."""
 

@@ -22,15 +22,6 @@ from medbrain.tools.slice_lime import slice_lime
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread, above all on a shared, busy CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_tools_and_montage_on_the_largest_tumour_slice(real_case_dir, tmp_path):
     case = load_case(real_case_dir)
     prep = preprocess(case)

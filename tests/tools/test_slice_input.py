@@ -20,15 +20,6 @@ from medbrain.tools.slice_input import (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread, above all on a shared, busy CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 class ConstantLogits(nn.Module):
     """Returns fixed logits whatever the input (shape follows the input)."""
 

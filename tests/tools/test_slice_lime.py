@@ -25,15 +25,6 @@ from medbrain.tools.slice_lime import (
 FAST = dict(num_samples=40, n_bootstrap=200, max_steps=3, n_segments=25)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread, above all on a shared, busy CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 class LocalNet(nn.Module):
     """Smooth local network: WT logit = 5x5 conv of FLAIR + T2, plus a bias."""
 
