@@ -72,9 +72,7 @@ def test_segment_errors_are_clean(tmp_path, tiny_checkpoint, real_case_dir):
     assert_clean_failure(run_cli("segment", str(real_case_dir), "--checkpoint", str(pickled)), "pickle")
 
 
-def test_segment_without_shipped_model_or_checkpoint_says_what_to_do(real_case_dir, monkeypatch):
-    from medbrain.model import default
-
-    if default.default_checkpoint_path() is not None:
-        pytest.skip("a trained default model ships with this install")
-    assert_clean_failure(run_cli("segment", str(real_case_dir)), "--checkpoint")
+def test_segment_uses_medbrain_checkpoint_and_names_a_missing_one(real_case_dir, tmp_path):
+    missing = tmp_path / "mine.safetensors"
+    proc = run_cli("segment", str(real_case_dir), env={"MEDBRAIN_CHECKPOINT": str(missing)})
+    assert_clean_failure(proc, "Checkpoint file missing", "mine.safetensors")

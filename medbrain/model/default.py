@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from medbrain.errors import CheckpointError
@@ -17,9 +18,11 @@ def default_checkpoint_path() -> Path | None:
 
 
 def resolve_checkpoint(path: str | Path | None) -> Path:
-    """The checkpoint to use: the one given, else the shipped default, else a clear error."""
+    """The checkpoint to use: the one given, else ``$MEDBRAIN_CHECKPOINT``, else the shipped default."""
     if path is not None:
         return Path(path)
+    if os.environ.get("MEDBRAIN_CHECKPOINT"):
+        return Path(os.environ["MEDBRAIN_CHECKPOINT"]).expanduser()
     default = default_checkpoint_path()
     if default is None:
         raise CheckpointError(

@@ -248,7 +248,10 @@ class CaseWorkspace:
         truth = None if self.case.label is None else self.prediction.cropped(self.case.label)[:, :, z]
         pred = self.prediction.cropped(self.prediction.label)[:, :, z]
         title = f"{self.case.case_id} — {region}, axial slice {self.full_z(z)}"
+        first_axis = aff2axcodes(self.case.affine)[0]  # where the array's first axis points
+        opposite = {"L": "R", "R": "L"}
+        sides = (opposite[first_axis], first_axis) if first_axis in opposite else None
         with self.log.call("figure", region=region, slice_index=self.full_z(z)) as out:
-            path = montage(flair, truth, pred, self.maps, title, out_path, image_name="FLAIR")
+            path = montage(flair, truth, pred, self.maps, title, out_path, image_name="FLAIR", sides=sides)
             out["summary"] = str(path)
         return path
