@@ -226,6 +226,7 @@ def _safe_name(case_id: str) -> str:
 def _report_cases(paths: list[Path], out: Path, *, roots, settings, chat_model, ws_factory, formats: str,
                   force: bool, max_revisions: int) -> int:
     """Run the report on each case; a bad case is reported and the others go on. Returns failures."""
+    from rich.markup import escape
     from rich.progress import Progress
 
     from medbrain.agent.report_run import generate_report
@@ -251,9 +252,10 @@ def _report_cases(paths: list[Path], out: Path, *, roots, settings, chat_model, 
                 rows.append((case_id, "ok", f"{outcome.seconds:.1f}",
                              f"{outcome.verified_sections}/4 ({outcome.fallback_sections} fallback)",
                              str(facts["measurements"]["volumes_ml"]["WT"]), facts["confidence"]["level"]))
-            except MedBrainError as exc:
+            except Exception as exc:  # one bad case must not stop the batch; it is reported below
                 failures += 1
-                rows.append((label, f"[red]failed: {exc}[/]", "", "", "", ""))
+                what = str(exc) if isinstance(exc, MedBrainError) else f"unexpected {type(exc).__name__}: {exc}"
+                rows.append((label, f"[red]failed: {escape(what)}[/]", "", "", "", ""))
             finally:
                 progress.advance(task)
     table = Table(title=f"Reports in {out}")
