@@ -20,7 +20,6 @@ from medbrain.report.document import SECTION_TITLES, ReportDocument, Section
 from medbrain.report.writer import write_report
 from medbrain.tools.paths import AllowedRoots
 from medbrain.tools.registry import build_tools
-from medbrain.tools.toollog import ToolLog
 from medbrain.tools.workspace import CaseWorkspace
 
 PACKAGES = ("torch", "segmentation-models-pytorch", "transformers", "captum", "langgraph", "langchain-core", "nibabel")
@@ -102,7 +101,7 @@ def generate_report(
     case_path = roots.check(case_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    workspace.log = ToolLog(out_dir / "tool_calls.jsonl") if workspace.log.path is None else workspace.log
+    workspace.log.path = out_dir / "tool_calls.jsonl"  # this report's tool calls go with this report
     tools = build_tools(workspace, roots)
     work_dir = out_dir / ".work"
     work_dir.mkdir(exist_ok=True)

@@ -51,14 +51,14 @@ IDENTIFIER_PATTERNS = [
     r"\b(?:Mr|Mrs|Ms|Miss)\.? [A-Z][a-z]+\b", r"\baged? \d{1,3}(?: years| yo\b|-year-old)",
     r"\b\d{1,3}[- ]year[- ]old\b",
 ]
-_DIAGNOSIS_RE = [re.compile(p, re.I) for p in DIAGNOSIS_PATTERNS]
-_TREATMENT_RE = [re.compile(p, re.I) for p in TREATMENT_PATTERNS]
-_IDENTIFIER_RE = [re.compile(p) if p.startswith(r"\b(?:Mr") else re.compile(p, re.I) for p in IDENTIFIER_PATTERNS]
+DIAGNOSIS_RE = [re.compile(p, re.I) for p in DIAGNOSIS_PATTERNS]
+TREATMENT_RE = [re.compile(p, re.I) for p in TREATMENT_PATTERNS]
+IDENTIFIER_RE = [re.compile(p) if p.startswith(r"\b(?:Mr") else re.compile(p, re.I) for p in IDENTIFIER_PATTERNS]
 _DISCLAIMER_RE = re.compile(r"\b(not a diagnosis|no diagnosis|cannot|can't|unable to|whether|does not (?:diagnose|"
                             r"give|provide|determine)|is not (?:able|meant|intended)|not (?:able|meant|intended) to)\b", re.I)
 
 
-def _hits(patterns: list[re.Pattern], text: str, *, allow_negated: bool) -> list[str]:
+def find_hits(patterns: list[re.Pattern], text: str, *, allow_negated: bool) -> list[str]:
     """Matches of any pattern; with ``allow_negated`` a match in a negated or disclaiming
     sentence ("this is not a diagnosis of glioblastoma") is not counted."""
     found = []
@@ -75,9 +75,9 @@ def _hits(patterns: list[re.Pattern], text: str, *, allow_negated: bool) -> list
 def safety_claims(text: str) -> list[Claim]:
     """Every diagnosis, treatment order or identifier in ``text``, as unsupported claims."""
     claims = []
-    for kind, patterns, negatable in (("diagnosis or grading", _DIAGNOSIS_RE, True),
-                                      ("treatment order", _TREATMENT_RE, True),
-                                      ("patient identifier", _IDENTIFIER_RE, False)):
-        for hit in _hits(patterns, text, allow_negated=negatable):
+    for kind, patterns, negatable in (("diagnosis or grading", DIAGNOSIS_RE, True),
+                                      ("treatment order", TREATMENT_RE, True),
+                                      ("patient identifier", IDENTIFIER_RE, False)):
+        for hit in find_hits(patterns, text, allow_negated=negatable):
             claims.append(Claim("safety", hit, False, f"{kind}: a research report must not state this"))
     return claims

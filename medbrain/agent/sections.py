@@ -14,7 +14,7 @@ HEADING_PATTERNS = {
 HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s*|\*\*)?\s*(?:\d\s*[.)]\s*)?(?P<title>[^\n]{3,80}?)\s*(?:\*\*)?\s*:?\s*$")
 
 
-def _heading_key(line: str) -> str | None:
+def heading_key(line: str) -> str | None:
     m = HEADING_LINE.match(line)
     if not m or not (line.lstrip().startswith(("#", "**")) or re.match(r"^\s*\d\s*[.)]", line)):
         return None
@@ -30,7 +30,7 @@ def parse_sections(text: str) -> dict[str, str]:
     found: dict[str, list[str]] = {}
     current: str | None = None
     for line in text.splitlines():
-        key = _heading_key(line)
+        key = heading_key(line)
         if key and key not in found:
             current = key
             found[key] = []

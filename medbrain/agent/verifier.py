@@ -94,7 +94,7 @@ def is_negated(text: str, start: int, end: int) -> bool:
     return bool(NEGATION_RE.search(before)) or bool(re.search(r"\b(absent|not (?:present|seen|detected|predicted))\b", after, re.I))
 
 
-def _number_supported(value: float, decimals: int, unit: str, index: FactIndex) -> bool:
+def number_supported(value: float, decimals: int, unit: str, index: FactIndex) -> bool:
     tol = 0.5 * 10 ** (-decimals) + 1e-9
     unit = (unit or "").lower()
     for f in index.numbers:
@@ -117,7 +117,7 @@ def check_numbers(text: str, index: FactIndex) -> list[Claim]:
         raw = m.group("num")
         unit = m.group("unit") or ""
         decimals = len(raw.split(".")[1]) if "." in raw else 0
-        ok = _number_supported(float(raw), decimals, unit, index)
+        ok = number_supported(float(raw), decimals, unit, index)
         shown = f"{raw} {unit}".strip()
         claims.append(Claim("number", shown, ok, "" if ok else "no tool result has this value"))
     return claims

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from medbrain.agent.facts import FactIndex, get
-from medbrain.agent.verifier import STRUCTURE_TERMS, _number_supported
+from medbrain.agent.verifier import STRUCTURE_TERMS, number_supported
 from medbrain.errors import ConfigError
 from medbrain.report.writer import atomic_write_text
 
@@ -131,7 +131,7 @@ PLANTED_MRN = "MRN 4471902"
 
 def _plant_number(index: FactIndex) -> int:
     for n in PLANT_NUMBER_CANDIDATES:
-        if not _number_supported(float(n), 0, "mL", index):
+        if not number_supported(float(n), 0, "mL", index):
             return n
     raise ConfigError("No planted number is free of the facts; extend PLANT_NUMBER_CANDIDATES.")
 
