@@ -483,7 +483,11 @@ def train_run(
     alpha: float = typer.Option(0.4, help="loss = alpha*BCE + (1-alpha)*Dice."),
     crop: int = typer.Option(128, help="Training crop size (multiple of 32)."),
     tumour_fraction: float = typer.Option(0.75, help="Share of samples centred on tumour."),
-    val_count: int = typer.Option(3, help="Validation cases (split by case, seeded)."),
+    et_fraction: float = typer.Option(0.0, help="Share of tumour-centred samples centred on enhancing tumour."),
+    sequence_dropout: float = typer.Option(0.0, help="Per-sample probability of blanking a random subset of sequences."),
+    val_count: int = typer.Option(3, help="Validation cases (split by case, seeded); 0 trains on every case."),
+    folds: int = typer.Option(0, help="Cross-validation folds (split by case, seeded); overrides --val-count."),
+    fold: int = typer.Option(0, help="Which fold (0-based) to validate on when --folds is set."),
     patience: int = typer.Option(30, help="Early stopping: epochs without validation-Dice gain."),
     val_every: int = typer.Option(1),
     save_every: int = typer.Option(5),
@@ -506,7 +510,8 @@ def train_run(
     cfg = TrainConfig(
         cache=str(cache), out=str(out), model=model, epochs=epochs, steps_per_epoch=steps_per_epoch,
         batch_size=batch_size, accum=accum, lr=lr, weight_decay=weight_decay, alpha=alpha, crop=crop,
-        tumour_fraction=tumour_fraction, val_count=val_count, patience=patience, val_every=val_every,
+        tumour_fraction=tumour_fraction, et_fraction=et_fraction, sequence_dropout=sequence_dropout,
+        val_count=val_count, folds=folds, fold=fold, patience=patience, val_every=val_every,
         save_every=save_every, seed=seed, time_budget_min=time_budget_min,
         encoder_weights=str(encoder_weights) if encoder_weights else None, threads=threads,
     )
@@ -517,8 +522,10 @@ def train_run(
         best = trainer.fit()
     finally:
         cleanup()
-    if trainer.ctx.is_main:
+    if trainer.ctx.is_main and trainer.val_cases:
         console.print(f"Best validation Dice {best['dice']:.4f} at epoch {best['dice_epoch']}; run folder {out}")
+    elif trainer.ctx.is_main:
+        console.print(f"Trained on every case (no validation); final weights {out / 'last.safetensors'}")
 
 
 @train_app.command("export")

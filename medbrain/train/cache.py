@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +42,14 @@ class CachedCase:
         """Dequantised float32 images."""
         return self.images_q.astype(np.float32) / QUANT_SCALE
 
-    @property
+    @cached_property
     def tumour_slices(self) -> np.ndarray:
         return np.flatnonzero((self.label > 0).any(axis=(0, 1)))
+
+    @cached_property
+    def et_slices(self) -> np.ndarray:
+        """Axial slices holding enhancing tumour (label 4)."""
+        return np.flatnonzero((self.label == 4).any(axis=(0, 1)))
 
 
 def quantise(images: np.ndarray) -> np.ndarray:

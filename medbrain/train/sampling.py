@@ -26,8 +26,15 @@ class SampleSpec:
     cy: int
 
 
-def epoch_samples(cases: list[CachedCase], n: int, tumour_fraction: float, seed: int) -> list[SampleSpec]:
-    """Draw ``n`` sample specs; ``tumour_fraction`` of them centred near tumour voxels."""
+def epoch_samples(
+    cases: list[CachedCase], n: int, tumour_fraction: float, seed: int, et_fraction: float = 0.0
+) -> list[SampleSpec]:
+    """Draw ``n`` sample specs; ``tumour_fraction`` of them centred near tumour voxels.
+
+    ``et_fraction`` of the tumour-centred samples are centred on an enhancing-tumour voxel
+    (cases without ET fall back to any tumour voxel): small ET is the region a plain
+    tumour-centred sampler under-serves.
+    """
     rng = np.random.default_rng(seed)
     specs = []
     for _ in range(n):
@@ -35,8 +42,12 @@ def epoch_samples(cases: list[CachedCase], n: int, tumour_fraction: float, seed:
         case = cases[ci]
         tumour = case.tumour_slices
         if len(tumour) and rng.random() < tumour_fraction:
+            target = 0
+            if et_fraction > 0 and rng.random() < et_fraction and len(case.et_slices):
+                tumour, target = case.et_slices, 4
             z = int(rng.choice(tumour))
-            xs, ys = np.nonzero(case.label[:, :, z])
+            plane = case.label[:, :, z]
+            xs, ys = np.nonzero(plane == 4 if target == 4 else plane)
             k = int(rng.integers(len(xs)))
             cx, cy = int(xs[k]), int(ys[k])
         else:
@@ -81,6 +92,24 @@ class SliceDataset(Dataset):
         rng = np.random.default_rng((self.seed, i))
         y = crop_around(case.label[:, :, s.z], s.cx, s.cy, self.crop, rng)
         return torch.from_numpy(x.astype(np.float32) / QUANT_SCALE), torch.from_numpy(y.astype(np.int64))
+
+
+def drop_sequences(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """Sequence dropout: with probability ``p`` per sample, blank a random proper subset.
+
+    A blanked sequence is set to 0 in every context slice, which is the z-scored mean and
+    exactly what inference feeds for a sequence the case lacks; at least one sequence is
+    always kept. Each of the 14 non-empty proper subsets to keep is equally likely.
+    """
+    if p <= 0:
+        return x
+    b, c = x.shape[0], x.shape[1]
+    apply = torch.rand(b, generator=gen) < p
+    subset = torch.randint(1, 2**MODALITY_COUNT - 1, (b,), generator=gen)  # 1..14: never none, never all
+    bits = (subset[:, None] >> torch.arange(MODALITY_COUNT)) & 1  # (B, 4) kept sequences
+    keep = torch.where(apply[:, None], bits.bool(), torch.ones_like(bits, dtype=torch.bool))
+    mod = torch.arange(c) % MODALITY_COUNT
+    return x * keep[:, mod].to(x.device, x.dtype)[..., None, None]
 
 
 @dataclass
