@@ -64,6 +64,7 @@ class FactIndex:
     volumes: dict[str, float] = field(default_factory=dict)
     methods: set[str] = field(default_factory=set)
     confidence_level: str | None = None
+    raw: dict = field(default_factory=dict)
 
     @classmethod
     def from_facts(cls, facts: dict) -> "FactIndex":
@@ -82,4 +83,5 @@ class FactIndex:
             volumes={k: float(v) for k, v in (get(facts, "measurements", "volumes_ml", default={}) or {}).items()},
             methods={m for m in METHOD_NAMES if get(facts, "explanations", m) is not None},
             confidence_level=get(facts, "confidence", "level"),
+            raw=facts,
         )

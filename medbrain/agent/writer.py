@@ -160,12 +160,14 @@ def confidence_section(facts: dict) -> str:
             bits.append(f"flip test-time agreement (Dice) {_num(rc['tta_dice'])}")
         lines.append(f"- {region}: " + ", ".join(bits) + f" (level {rc.get('level')}).")
     if conf.get("method_agreement") is not None:
-        lines.append(f"Agreement between explanation methods (mean pairwise Spearman): {_num(conf['method_agreement'])}.")
+        lines.append(f"Agreement between explanation methods: {_num(conf['method_agreement'])} (mean pairwise Spearman).")
     lowering = [r for r in conf.get("reasons", []) if r.get("effect") == "lowers"]
     for r in lowering[:4]:
-        lines.append(f"Lowers confidence: {r['factor']} = {_num(r['value'])} (threshold {_num(r['threshold'])}).")
+        what = str(r["factor"]).removesuffix(f"_{r.get('region')}").replace("_", " ")
+        lines.append(f"Lowers confidence: {(r.get('region') or '') + ' ' if r.get('region') else ''}{what} {_num(r['value'])} "
+                     f"(threshold {_num(r['threshold'])}).")
     if level == "low":
-        lines.append("Because confidence is low, treat this segmentation as provisional.")
+        lines.append("Because confidence is low, regard this segmentation as provisional.")
     return "\n".join(lines)
 
 
@@ -207,7 +209,7 @@ def patient_summary(facts: dict) -> str:
     where = f" on the {side} side of the brain" if side in ("left", "right") else ""
     level = get(facts, "confidence", "level")
     sure = f" The program's confidence is {level}." if level else ""
-    return (intro + f"A computer program marked an area of about {_num(wt)} mL{where} that may be a tumour."
+    return (intro + f"A computer program marked a region of about {_num(wt)} mL{where} that may be a tumour."
             + sure + " This is not a diagnosis. Your doctor will look at the scan and explain what it means.")
 
 

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from medbrain.agent.facts import FactIndex, get
-from medbrain.agent.verifier import STRUCTURE_TERMS, number_supported
+from medbrain.agent.grounding.lexicon import ANATOMY_TERMS
+from medbrain.agent.verifier import number_supported
 from medbrain.errors import ConfigError
 from medbrain.report.writer import atomic_write_text
 
@@ -131,7 +132,7 @@ PLANTED_MRN = "MRN 4471902"
 
 def _plant_number(index: FactIndex) -> int:
     for n in PLANT_NUMBER_CANDIDATES:
-        if not number_supported(float(n), 0, "mL", index):
+        if not number_supported(float(n), 0, "mL", index.raw):
             return n
     raise ConfigError("No planted number is free of the facts; extend PLANT_NUMBER_CANDIDATES.")
 
@@ -147,7 +148,7 @@ def _plant_side(index: FactIndex) -> str:
 
 def _plant_lobe(index: FactIndex) -> str:
     for lobe in PLANT_LOBE_CANDIDATES:
-        term = STRUCTURE_TERMS[lobe.split()[0]]
+        term = ANATOMY_TERMS.get(lobe, (lobe, ""))[0] or lobe
         if not any(term in s for s in index.structures):
             return lobe
     return PLANT_LOBE_CANDIDATES[0]

@@ -212,7 +212,7 @@ def test_enhancement_described_when_et_is_zero_is_flagged():
 
 def test_lobe_named_when_location_unknown_is_flagged():
     r = grade_consistency(GOOD, UNKNOWN_LOCATION)
-    assert r.checks["no_lobes_when_unknown"] is False and r.violations["no_lobes_when_unknown"] == ["frontal"]
+    assert r.checks["no_lobes_when_unknown"] is False and r.violations["no_lobes_when_unknown"] == ["frontal lobe"]
     ok = GOOD.replace(", mainly in the frontal lobe,", ",")
     assert grade_consistency(ok, UNKNOWN_LOCATION).checks["no_lobes_when_unknown"]
 

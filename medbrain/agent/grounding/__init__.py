@@ -1,0 +1,1 @@
+"""The verifier's parts: text handling, vocabulary, number binding and claim checks."""

@@ -1,0 +1,163 @@
+"""Text handling for the verifier: normalisation, sentences, clauses and negation scope."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Abbreviations whose full stop does not end a sentence.
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "cf.", "dr.", "mr.", "mrs.", "ms.", "prof.", "fig.", "no.")
+_LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)](?!\d))\s+")
+_HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s+.*|\*\*[^*]{1,80}\*\*\s*:?)\s*$")
+_CLAUSE_BREAK_RE = re.compile(r"[;:,()\[\]]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|yet|and|or)\b", re.I)
+NEGATION_CUE_RE = re.compile(
+    r"\b(?:no|not|never|none|neither|nor|without|absent|lacks?|lacking|free of|cannot|can't|isn't|aren't|wasn't|"
+    r"weren't|doesn't|don't|didn't|won't|nothing)\b|n't\b", re.I)
+# Cues that look negative but are not ("no doubt" asserts, "not only" adds).
+_FALSE_NEGATION_RE = re.compile(
+    r"\b(?:no doubt|without (?:any )?doubt|not only|no longer than|nothing but|not least|no less than|"
+    r"not to mention|cannot (?:be )?(?:ruled? out|excluded?)|can't (?:be )?(?:ruled? out|excluded?))\b", re.I)
+_COPULA = r"(?:is|are|was|were|remains?|appears?|seems?|looks?|stays?|being)"
+_VERB = (r"(?:is|are|was|were|stays?|remains?|lies?|has|have|shows?|extends?|cross(?:es)?|involves?|reaches?|"
+         r"measures?|appears?|seems?|occupies|occupy|affects?|spans?|sits?|includes?|contains?|is|centred|centered|located)")
+# "... and stays in the left hemisphere": a new predicate after and/or ends a negation's scope.
+_SCOPE_END_RE = re.compile(
+    r"[;:,.()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|yet)\b|"
+    r"\b(?:and|or)\s+(?:(?:it|they|this|which|that|the\s+\w+)\s+)?" + _VERB + r"\b", re.I)
+# Words after a term that deny it ("the right hemisphere is unaffected", "X and Y are spared").
+_DENIAL_AFTER_RE = re.compile(
+    r"^\s*(?:(?!" + _COPULA + r"\b)[\w'/-]+\s+){0,8}?" + _COPULA
+    + r"\s+(?:(?:entirely|completely|fully|largely|still|also|both|all)\s+)?"
+    r"(?:spared|unaffected|uninvolved|not\b|free\b|clear\b|intact|normal|absent|uninvolved)"
+    r"|^\s*(?:spared|unaffected|uninvolved|(?:is|are)?\s*absent)\b", re.I)
+_MIXED_SCRIPT_WORD_RE = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a text, after normalisation; ``start`` is its offset in the clean text."""
+
+    text: str
+    start: int
+
+
+def strip_format_characters(text: str) -> str:
+    """Remove Unicode format characters (soft hyphen, zero-width spaces/joiners, bidi marks, BOM)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def normalise(text: str) -> str:
+    """NFKC, format characters removed, typographic quotes/dashes and non-breaking spaces made plain."""
+    text = unicodedata.normalize("NFKC", strip_format_characters(text))
+    table = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2212": "-", "\u2010": "-",
+             "\u2011": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " "}
+    return "".join(table.get(ch, ch) for ch in text)
+
+
+def _script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    name = unicodedata.name(ch, "")
+    return name.split(" ")[0] if name else None
+
+
+def mixed_script_words(text: str) -> list[str]:
+    """Words whose letters come from more than one script (e.g. Latin with Cyrillic homoglyphs)."""
+    found = []
+    for m in _MIXED_SCRIPT_WORD_RE.finditer(text):
+        scripts = {s for s in (_script(c) for c in m.group(0)) if s}
+        if len(scripts) > 1:
+            found.append(m.group(0))
+    return found
+
+
+def non_latin_words(text: str) -> list[str]:
+    """Words written entirely in a non-Latin letter script (the report language is English)."""
+    out = []
+    for m in _MIXED_SCRIPT_WORD_RE.finditer(text):
+        scripts = {s for s in (_script(c) for c in m.group(0)) if s}
+        if scripts and "LATIN" not in scripts and scripts != {"GREEK"}:
+            out.append(m.group(0))
+    return out
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    head = text[max(0, dot - 7): dot + 1].lower()
+    return any(head.endswith(a) for a in _ABBREVIATIONS)
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of a (normalised) text: lines first, then '.', '!' or '?' followed by space and a
+    non-lower-case character; decimals, abbreviations and list markers do not split; headings
+    are dropped."""
+    out: list[Sentence] = []
+    offset = 0
+    for line in text.split("\n"):
+        start_of_line = offset
+        offset += len(line) + 1
+        if not line.strip() or _HEADING_RE.match(line):
+            continue
+        marker = _LIST_MARKER_RE.match(line)
+        pos = marker.end() if marker else 0
+        begin = pos
+        i = pos
+        while i < len(line):
+            ch = line[i]
+            if ch in ".!?" and (i + 1 == len(line) or line[i + 1] == " "):
+                rest = line[i + 1:].lstrip()
+                if ch == "." and _is_abbreviation(line, i):
+                    i += 1
+                    continue
+                if rest and rest[0].islower():
+                    i += 1
+                    continue
+                piece = line[begin:i + 1]
+                if piece.strip():
+                    lead = len(piece) - len(piece.lstrip())
+                    out.append(Sentence(piece.strip(), start_of_line + begin + lead))
+                begin = i + 1
+            i += 1
+        piece = line[begin:]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            out.append(Sentence(piece.strip(), start_of_line + begin + lead))
+    return out
+
+
+def clause_bounds(sentence: str, pos: int) -> tuple[int, int]:
+    """The clause of ``sentence`` around ``pos``: between the nearest clause breaks."""
+    left, right = 0, len(sentence)
+    for m in _CLAUSE_BREAK_RE.finditer(sentence):
+        if m.end() <= pos:
+            left = m.end()
+        elif m.start() >= pos:
+            right = m.start()
+            break
+    return left, right
+
+
+def negation_scopes(sentence: str) -> list[tuple[int, int]]:
+    """Spans a negation cue governs: from the cue to the end of its clause.
+
+    Coordination does not end the scope of "neither ... nor" / "no X or Y" lists, so "and"/"or"
+    right after a negated noun phrase keep it ("no oedema or necrosis").
+    """
+    scopes = []
+    false_spans = [(m.start(), m.end()) for m in _FALSE_NEGATION_RE.finditer(sentence)]
+    for m in NEGATION_CUE_RE.finditer(sentence):
+        if any(a <= m.start() < b for a, b in false_spans):
+            continue
+        b = _SCOPE_END_RE.search(sentence, m.end())
+        scopes.append((m.start(), b.start() if b else len(sentence)))
+    return scopes
+
+
+def is_negated_at(sentence: str, start: int, end: int) -> bool:
+    """Whether the term at [start, end) is denied: inside a negation scope, or followed by a
+    denial ("is spared", "is not involved", "unaffected") in its clause."""
+    if any(a <= start < b for a, b in negation_scopes(sentence)):
+        return True
+    stop = re.search(r"[;.()]|\b(?:but|while|whereas|although|though|however)\b", sentence[end:], re.I)
+    after = sentence[end: end + stop.start()] if stop else sentence[end:]
+    return bool(_DENIAL_AFTER_RE.match(after))
