@@ -14,7 +14,9 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from medbrain import __version__
 from medbrain.errors import MedBrainError
@@ -22,7 +24,29 @@ from medbrain.errors import MedBrainError
 console = Console()
 err_console = Console(stderr=True)
 
+
+def _print_error(error: BaseException) -> None:
+    """Print a user-facing error; the message is shown literally (paths may hold '[')."""
+    err_console.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False)
+
+
+class _Group(TyperGroup):
+    """Turns MedBrainError into its message and exit code, and Ctrl-C into exit 130,
+    for every way the app is run (console script, ``python -m``, CliRunner)."""
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except MedBrainError as exc:
+            _print_error(exc)
+            raise typer.Exit(code=exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("Interrupted; nothing was left half-written.")
+            raise typer.Exit(code=130) from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="medbrain",
     help="MedBrainInsight: brain-tumour MRI segmentation and explanation. A research tool, not a medical device.",
     no_args_is_help=True,
@@ -35,7 +59,7 @@ app.add_typer(train_app, name="train")
 
 
 def _fail(error: MedBrainError) -> None:
-    err_console.print(f"[bold red]Error:[/] {error}", highlight=False)
+    _print_error(error)
     raise typer.Exit(code=error.exit_code)
 
 
@@ -67,17 +91,17 @@ def doctor() -> None:
     try:
         table.add_row("transformer weights", str(transformer_path("all-MiniLM-L6-v2")))
     except MedBrainError as exc:
-        table.add_row("transformer weights", f"[red]{exc}[/]")
+        table.add_row("transformer weights", f"[red]{escape(str(exc))}[/]")
     ckpt = default_checkpoint_path()
-    table.add_row("default model", str(ckpt) if ckpt else "[yellow]none shipped (use --checkpoint)[/]")
+    table.add_row("default model", escape(str(ckpt)) if ckpt else "[yellow]none shipped (use --checkpoint)[/]")
     data = os.environ.get("MEDBRAIN_DATA")
     if data:
         from medbrain.data.discovery import find_cases
 
         try:
-            table.add_row("MEDBRAIN_DATA", f"{data} ({len(find_cases(data, strict=False))} cases)")
+            table.add_row("MEDBRAIN_DATA", f"{escape(data)} ({len(find_cases(data, strict=False))} cases)")
         except MedBrainError as exc:
-            table.add_row("MEDBRAIN_DATA", f"{data} [yellow]({exc})[/]")
+            table.add_row("MEDBRAIN_DATA", f"{escape(data)} [yellow]({escape(str(exc))})[/]")
     else:
         table.add_row("MEDBRAIN_DATA", "not set")
     console.print(table)
@@ -101,25 +125,41 @@ def segment(
     from medbrain.model.default import resolve_checkpoint
     from medbrain.model.inference import PostProcessing, segment_case
 
+    from medbrain.io import check_output_file, ensure_output_dir
+
+    ensure_output_dir(out)  # before any work: an unusable --out fails in a second, not after inference
     dev = _device(device)
     loaded = load_case(case, with_label=False)
+    pred_path = check_output_file(out / f"{loaded.case_id}_pred.nii.gz", "prediction file")
+    probs_path = check_output_file(out / f"{loaded.case_id}_probs.nii.gz", "probabilities file")
     ckpt = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
     post = PostProcessing(**ckpt.metadata.get("postprocessing", {}))
+    _print_warnings(loaded.warnings, ckpt)
     start = time.perf_counter()
     pred = segment_case(ckpt.model, loaded, post=post, tta=tta, device=dev)
     seconds = time.perf_counter() - start
-    out_path = save_label_map(pred.label, loaded, out / f"{loaded.case_id}_pred.nii.gz")
+    out_path = save_label_map(pred.label, loaded, pred_path)
     if save_probabilities:
         import numpy as np
 
-        save_volume(np.moveaxis(pred.region_probs, 0, -1), loaded, out / f"{loaded.case_id}_probs.nii.gz")
-    table = Table(title=f"{loaded.case_id}: predicted volumes")
+        save_volume(np.moveaxis(pred.region_probs, 0, -1), loaded, probs_path)
+    table = Table(title=f"{escape(loaded.case_id)}: predicted volumes")
     table.add_column("region")
     table.add_column("volume (mL)", justify="right")
     for name, ml in region_volumes_ml(pred.label, loaded.voxel_volume_ml).items():
         table.add_row(name, f"{ml:.2f}")
     console.print(table)
-    console.print(f"Wrote {out_path} ({loaded.files.convention.value} labels) in {seconds:.1f} s of inference.")
+    console.print(f"Wrote {escape(str(out_path))} ({loaded.files.convention.value} labels) in {seconds:.1f} s of inference.",
+                  highlight=False)
+
+
+def _print_warnings(warnings: list[str], ckpt=None) -> None:
+    """Show the case's warnings and an unverified checkpoint, literally (no markup)."""
+    notes = list(warnings)
+    if ckpt is not None and not ckpt.integrity.startswith("verified"):
+        notes.append(f"Checkpoint {ckpt.path.name if ckpt.path else ''}: {ckpt.integrity}.")
+    for note in notes:
+        err_console.print(f"[yellow]Warning:[/] {escape(note)}", highlight=False)
 
 
 # --------------------------------------------------------------------------- explain
@@ -136,10 +176,12 @@ def explain(
     slice_: str = typer.Option("auto", "--slice", help="'auto' (largest region slice) or an axial slice index."),
     region: str = typer.Option("WT", "--region", help="WT, TC or ET."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Default: the shipped model."),
-    methods: str = typer.Option("gradcam,integrated_gradients,slice,attention", help="Comma-separated methods."),
+    methods: str = typer.Option("gradcam,integrated_gradients,slice,attention,shapley", help="Comma-separated methods."),
     tta: bool = typer.Option(True, "--tta/--no-tta"),
-    seed: int = typer.Option(0, "--seed", help="Seed for SLICE's perturbations."),
+    seed: int = typer.Option(0, "--seed", help="Seed for SLICE's perturbations, tie-breaking and random controls."),
     device: str = typer.Option("auto", "--device"),
+    budget: str = typer.Option("fast", "--budget", help="fast (one slice, affordable) or full (reference settings, "
+                                                       "5 slices with intervals, randomisation check)."),
 ) -> None:
     """Run every explanation and analysis tool on one slice; write figures and one JSON of every number."""
     import json
@@ -160,11 +202,16 @@ def explain(
         raise ConfigError(f"Unknown method(s) {', '.join(sorted(unknown))}; choose from {', '.join(METHODS)}.")
     if slice_ != "auto" and not slice_.lstrip("-").isdigit():
         raise ConfigError(f"--slice must be 'auto' or an integer, got {slice_!r}.")
+    from medbrain.io import atomic_write_lines, ensure_output_dir
+
     dev = _device(device)
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_output_dir(out)
     ckpt = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
-    ws = CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, log=ToolLog(out / "tool_calls.jsonl"))
+    if budget not in ("fast", "full"):
+        raise ConfigError(f"--budget must be fast or full, got {budget!r}.")
+    ws = CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, log=ToolLog(), budget=budget)  # this run's log, written once at the end
     ws.load(case)
+    _print_warnings(ws.case.warnings, ckpt)
     ws.segment()
     ws.measure()
     z = ws.default_slice(region) if slice_ == "auto" else int(slice_)
@@ -176,19 +223,23 @@ def explain(
     ws.compare()
     ws.confidence()
     figure = ws.montage(out / f"{ws.case.case_id}_{region}_z{z}.png")
-    doc = {"facts": ws.facts, "tool_calls": ws.log.entries, "figure": figure.name}
+    doc = {"facts": ws.facts, "warnings": ws.case.warnings, "checkpoint_integrity": ckpt.integrity,
+           "tool_calls": ws.log.entries, "figure": figure.name}
     json_path = out / "explain.json"
+    atomic_write_lines(out / "tool_calls.jsonl", ws.log.entries)
     atomic_write_text(json_path, json.dumps(doc, indent=2, default=str))
-    table = Table(title=f"{ws.case.case_id}: {region}, axial slice {z}")
-    for col in ("method", "energy inside region", "max inside", "deletion AUC", "seconds"):
-        table.add_column(col)
-    seconds = {e["tool"]: e["duration_s"] for e in ws.log.entries}
-    for m in ws.facts["comparison"]["methods"]:
-        energy = m["energy_inside_region"]
-        table.add_row(m["method"], "n/a" if energy is None else f"{energy:.3f}", str(m["max_inside_region"]),
-                      "n/a" if m["deletion_auc"] is None else f"{m['deletion_auc']:.3f}", f"{seconds.get(m['method'], 0):.1f}")
-    console.print(table)
-    console.print(f"Confidence: {ws.facts['confidence']['level']}. Wrote {figure} and {json_path}")
+    from medbrain.tools.xai_summary import explain_tables
+
+    for title, columns, rows in explain_tables(ws.facts, {e["tool"]: e["duration_s"] for e in ws.log.entries},
+                                               f"{ws.case.case_id}: {region}, axial slice {z}"):
+        table = Table(title=escape(title))
+        for col in columns:
+            table.add_column(escape(col))
+        for row in rows:
+            table.add_row(*(escape(str(cell)) for cell in row))
+        console.print(table)
+    console.print(escape(f"Confidence: {ws.facts['confidence']['level']} ({ws.facts['confidence']['levels_basis']}). "
+                         f"Budget: {budget}. Wrote {figure} and {json_path}"), highlight=False)
 
 
 # --------------------------------------------------------------------------- report
@@ -216,55 +267,70 @@ def _llm(llm: str, model: Optional[str], gguf: Optional[str], seed: int):
     return settings, make_chat_model(settings)
 
 
-def _safe_name(case_id: str) -> str:
-    import re
-
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", case_id).strip("._")[:80]
-    return name or "case"
+_STATUS_TEXT = {"ok": "ok", "done": "skipped (done; --force to redo)", "failed": "[red]failed[/]",
+                "busy": "[yellow]busy[/]", "interrupted": "[red]interrupted[/]", "not started": "[yellow]not started[/]"}
 
 
-def _report_cases(paths: list[Path], out: Path, *, roots, settings, chat_model, ws_factory, formats: str,
-                  force: bool, max_revisions: int) -> int:
-    """Run the report on each case; a bad case is reported and the others go on. Returns failures."""
-    from rich.markup import escape
+def _report_cases(items, out: Path, *, roots, settings, chat_model, ws_factory, formats: str,
+                  force: bool, max_revisions: int):
+    """Run the report on each item into its own folder under ``out``; print every case's status.
+
+    A bad case is reported and the others go on. Returns the BatchResult (its exit_code:
+    0, 1 if any case failed or was busy, 130/143 when interrupted).
+    """
     from rich.progress import Progress
 
-    from medbrain.agent.report_run import generate_report
-    from medbrain.data.discovery import resolve_case
+    from medbrain.agent.report_batch import report_work, summary_cells
+    from medbrain.pipeline.batch import run_batch
+    from medbrain.pipeline.outputs import OutputTree
 
-    rows, failures = [], 0
+    tree = OutputTree(out)
+    work = report_work(ws_factory, roots=roots, settings=settings, llm=chat_model, formats=formats,
+                       max_revisions=max_revisions)
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Reports", total=len(paths))
-        for path in paths:
-            label = path.name
-            try:
-                case_id = resolve_case(roots.check(path)).case_id
-                label = case_id
-                case_out = out / _safe_name(case_id)
-                if (case_out / "report.json").is_file() and not force:
-                    rows.append((case_id, "skipped (done; --force to redo)", "", "", "", ""))
-                    continue
-                progress.update(task, description=f"Report {case_id}")
-                ws = ws_factory()
-                outcome = generate_report(path, case_out, ws, roots=roots, settings=settings, llm=chat_model,
-                                          formats=formats, max_revisions=max_revisions)
-                facts = outcome.state["facts"]
-                rows.append((case_id, "ok", f"{outcome.seconds:.1f}",
-                             f"{outcome.verified_sections}/4 ({outcome.fallback_sections} fallback)",
-                             str(facts["measurements"]["volumes_ml"]["WT"]), facts["confidence"]["level"]))
-            except Exception as exc:  # one bad case must not stop the batch; it is reported below
-                failures += 1
-                what = str(exc) if isinstance(exc, MedBrainError) else f"unexpected {type(exc).__name__}: {exc}"
-                rows.append((label, f"[red]failed: {escape(what)}[/]", "", "", "", ""))
-            finally:
-                progress.advance(task)
-    table = Table(title=f"Reports in {out}")
-    for col in ("case", "status", "seconds", "sections verified", "WT (mL)", "confidence"):
+        task = progress.add_task("Reports", total=len(items))
+        result = run_batch(items, tree, work, force=force,
+                           on_start=lambda it: progress.update(task, description=f"Report {escape(it.label)}"),
+                           on_done=lambda res: progress.advance(task))
+    table = Table(title=f"Reports in {escape(str(out))}")
+    for col in ("case", "status", "output folder", "seconds", "sections verified", "WT (mL)", "confidence"):
         table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
+    for res in result.results:
+        status = _STATUS_TEXT[res.status] + (f": {escape(res.message)}" if res.message else "")
+        folder = "" if res.folder is None else res.folder.name + (" (renamed)" if res.renamed else "")
+        table.add_row(escape(res.label), status, escape(folder), *summary_cells(res.outcome))
     console.print(table)
-    return failures
+    for res in result.results:
+        if res.renamed and res.folder is not None:
+            console.print(escape(f"{res.label}: its folder is {res.folder.name}, because another input under this "
+                                 "--out already has the plain name (folders are unique per input)."), highlight=False)
+    _print_batch_end(result)
+    return result
+
+
+def _print_batch_end(result) -> None:
+    """After the table: what failed, or for an interrupted batch what finished and how to resume."""
+    if result.interrupted:
+        finished = [r.label for r in result.results if r.status in ("ok", "done")]
+        running = [r.label for r in result.results if r.status == "interrupted"]
+        waiting = [r.label for r in result.results if r.status == "not started"]
+        lines = [f"Interrupted ({result.interrupted}). Finished: {len(finished)} of {len(result.results)}"
+                 + (f" ({', '.join(finished)})" if finished else "") + "."]
+        if running:
+            lines.append(f"Stopped while running: {', '.join(running)}; nothing of it was written "
+                         "(earlier output of it, if any, is unchanged).")
+        if waiting:
+            lines.append(f"Not started: {', '.join(waiting)}.")
+        lines.append("Every report folder with a report.json is complete. To resume, run the same command "
+                     "again: finished cases are skipped (--force redoes them).")
+        err_console.print(escape("\n".join(lines)), highlight=False)
+        return
+    failed, busy = result.count("failed"), result.count("busy")
+    if failed:
+        err_console.print(f"[red]{failed} case(s) failed.[/]")
+    if busy:
+        err_console.print(f"[yellow]{busy} case(s) were being written by another medbrain run and were left to it; "
+                          "rerun once it has finished to pick up anything it did not complete.[/]")
 
 
 @app.command()
@@ -286,25 +352,28 @@ def report(
     device: str = typer.Option("auto", "--device"),
 ) -> None:
     """Four-part grounded assessment per case: report.md, report.html, report.json, prediction, figures."""
-    from medbrain.data.discovery import find_cases
+    from medbrain.agent.report_batch import items_from_data_dir, items_from_paths
     from medbrain.errors import ConfigError
+    from medbrain.io import ensure_output_dir
+    from medbrain.report.writer import parse_formats
     from medbrain.tools.paths import AllowedRoots
 
     paths = list(cases or [])
-    if data_dir is not None:
-        found = find_cases(data_dir, strict=False)
-        paths += [f.images["t1"] if f.layout == "msd" else f.images["t1"].parent for f in found]
-    if not paths:
+    if not paths and data_dir is None:
         raise ConfigError("Give case folders or --data-dir DIR.")
+    ensure_output_dir(out)  # before any work
+    parse_formats(formats)
     roots = AllowedRoots.of(*(data_root or ([data_dir] if data_dir else []) or [p.parent for p in paths]))
+    items = items_from_paths(paths, roots)
+    if data_dir is not None:
+        items += items_from_data_dir(data_dir, roots)
     settings, chat_model = _llm(llm, model, gguf, seed)
     ckpt_ws = _workspace(checkpoint, device, tta, seed, fast)
-    failures = _report_cases(paths, out, roots=roots, settings=settings, chat_model=chat_model,
-                             ws_factory=lambda: ckpt_ws.fresh(), formats=formats, force=force,
-                             max_revisions=max_revisions)
-    if failures:
-        err_console.print(f"[red]{failures} case(s) failed.[/]")
-        raise typer.Exit(code=1)
+    result = _report_cases(items, out, roots=roots, settings=settings, chat_model=chat_model,
+                           ws_factory=lambda: ckpt_ws.fresh(), formats=formats, force=force,
+                           max_revisions=max_revisions)
+    if result.exit_code:
+        raise typer.Exit(code=result.exit_code)
 
 
 @app.command()
@@ -317,19 +386,25 @@ def demo(
     device: str = typer.Option("auto", "--device"),
 ) -> None:
     """Make a synthetic case and run the whole report on it (no data or network needed)."""
+    from medbrain.agent.report_batch import items_from_paths
     from medbrain.data.synthetic import make_synthetic_case
+    from medbrain.io import ensure_output_dir
     from medbrain.tools.paths import AllowedRoots
 
+    ensure_output_dir(out)
     data = out / "synthetic_data"
     case = make_synthetic_case(data, seed=seed, case_id=f"Synthetic_{seed:04d}")
-    console.print(f"Synthetic case written to {case}")
+    console.print(f"Synthetic case written to {escape(str(case))}", highlight=False)
     settings, chat_model = _llm(llm, None, None, seed)
     ws = _workspace(checkpoint, device, True, seed, fast, synthetic=True)
-    failures = _report_cases([case], out, roots=AllowedRoots.of(data), settings=settings, chat_model=chat_model,
-                             ws_factory=lambda: ws, formats="md,html,json", force=True, max_revisions=2)
-    if failures:
-        raise typer.Exit(code=1)
-    console.print(f"Open {out / case.name / 'report.html'} (or report.md).")
+    roots = AllowedRoots.of(data)
+    result = _report_cases(items_from_paths([case], roots), out, roots=roots, settings=settings,
+                           chat_model=chat_model, ws_factory=lambda: ws, formats="md,html,json", force=True,
+                           max_revisions=2)
+    if result.exit_code:
+        raise typer.Exit(code=result.exit_code)
+    folder = result.results[0].folder or out / case.name
+    console.print(f"Open {escape(str(folder / 'report.html'))} (or report.md).", highlight=False)
 
 
 # --------------------------------------------------------------------------- chat
@@ -351,7 +426,9 @@ def chat(
     from medbrain.agent.chat import ChatSession, open_checkpointer
     from medbrain.agent.report_run import generate_report
     from medbrain.errors import ConfigError
-    from medbrain.tools.paths import AllowedRoots
+    from medbrain.pipeline.batch import run_single
+    from medbrain.pipeline.outputs import OutputTree
+    from medbrain.tools.paths import AllowedRoots, OutputRoot
 
     roots_list = list(data_root or ([case.parent] if case else []))
     if not roots_list:
@@ -360,13 +437,18 @@ def chat(
     settings, chat_model = _llm(llm, model, gguf, seed)
     ws = _workspace(checkpoint, device, True, seed, True)
 
+    out_root = OutputRoot.of(out)
+
     def write(dir_: Optional[Path]) -> Path:
-        target = (dir_ or out) / _safe_name(ws.case.case_id)
-        generate_report(ws.case_path, target, ws, roots=roots, settings=settings, llm=None)
-        return target / "report.md"
+        """/report [DIR]: DIR is confined to the --out root; the case folder is locked and staged."""
+        tree = OutputTree(out_root.inside(dir_))
+        folder, _ = run_single(tree, ws.case.case_id, ws.case_path,
+                               lambda staging: generate_report(ws.case_path, staging, ws, roots=roots,
+                                                               settings=settings, llm=None))
+        return folder / "report.md"
 
     sess = ChatSession(ws, roots, chat_model, checkpointer=open_checkpointer(db), session=session, report=write)
-    console.print(f"[bold]MedBrainInsight chat[/] — session {session!r} ({len(sess.history())} earlier messages). "
+    console.print(f"[bold]MedBrainInsight chat[/] — session {escape(repr(session))} ({len(sess.history())} earlier messages). "
                   "Research tool, not a medical device. /help for commands.")
     if chat_model is None:
         console.print("[yellow]No LLM configured: free-text questions need --llm local or --llm openai. "
@@ -385,11 +467,11 @@ def chat(
             if event.kind == "token":
                 console.print(event.text, end="", highlight=False, markup=False)
             elif event.kind == "tool_call":
-                console.print(f"\n[dim]→ tool {event.text}[/]", highlight=False)
+                console.print(f"\n[dim]→ tool {escape(event.text)}[/]", highlight=False)
             elif event.kind == "tool_result":
-                console.print(f"[dim]← {event.text}[/]", highlight=False)
+                console.print(f"[dim]← {escape(event.text)}[/]", highlight=False)
             elif event.kind == "error":
-                console.print(f"[red]{event.text}[/]", highlight=False)
+                console.print(f"[red]{escape(event.text)}[/]", highlight=False)
             else:
                 console.print(event.text, highlight=False, markup=False)
                 quit_ = quit_ or bool(event.data.get("quit"))
@@ -399,6 +481,37 @@ def chat(
 
 
 # --------------------------------------------------------------------------- eval
+@app.command()
+def verify(
+    text_file: Optional[Path] = typer.Argument(None, help="Text to check (Markdown or plain)."),
+    facts: Path = typer.Option(..., "--facts", help="The case's report.json (its facts are the ground truth)."),
+    section: Optional[str] = typer.Option(None, help="Label for the text (e.g. clinical_assessment)."),
+    jsonl: Optional[Path] = typer.Option(None, "--jsonl", help='Many texts: one {"id", "section", "text"} per line.'),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Check any text against a case's facts; exit 0 if every claim is supported, 1 if not, 2 on usage errors."""
+    import json
+
+    from medbrain.agent.verifier import verify_text
+    from medbrain.agent.verify_run import VerifyUsageError, describe, load_facts, read_text, verify_items
+
+    case_facts = load_facts(facts)
+    if jsonl is not None:
+        results = list(verify_items(jsonl, case_facts))
+        for row in results:
+            typer.echo(json.dumps(row))
+        raise typer.Exit(0 if all(r["passed"] for r in results) else 1)
+    if text_file is None:
+        raise VerifyUsageError("Give a TEXT_FILE to check, or --jsonl ITEMS.jsonl.")
+    result = verify_text(read_text(text_file), case_facts)
+    if as_json:
+        typer.echo(json.dumps({"section": section, **result.to_dict()}, indent=1))
+    else:
+        for line in describe(result):
+            console.print(escape(line), highlight=False)
+    raise typer.Exit(0 if result.passed else 1)
+
+
 @app.command("eval")
 def eval_(
     suite: str = typer.Option("real", "--suite", help="real, adversarial, or all."),
@@ -438,8 +551,11 @@ def score(
     out: Optional[Path] = typer.Option(None, "--out", help="Write scores.csv and scores.json here."),
 ) -> None:
     """Dice, HD95, sensitivity, specificity and precision per case and on average."""
+    from medbrain.io import ensure_output_dir
     from medbrain.train.scoring import score_directories, scores_table, write_scores
 
+    if out:
+        ensure_output_dir(out)  # before the work
     result = score_directories(pred_dir, truth_dir)
     console.print(scores_table(result))
     if result.missing_predictions:
@@ -458,8 +574,10 @@ def train_prepare(
     cache: Path = typer.Option(..., "--cache", help="Cache folder to write."),
 ) -> None:
     """Preprocess labelled cases once into a compact cache (int8 z-scores, compressed)."""
+    from medbrain.io import ensure_output_dir
     from medbrain.train.cache import prepare_cache
 
+    ensure_output_dir(cache, "--cache")
     manifest = prepare_cache(data, cache)
     size = sum(p.stat().st_size for p in cache.glob("*.npz")) / 2**20
     console.print(f"Cache ready: {manifest} ({size:.1f} MiB)")
@@ -498,10 +616,15 @@ def train_run(
     threads: Optional[int] = typer.Option(None, help="CPU threads for torch."),
 ) -> None:
     """Train the hybrid network (seed recipe). Multi-GPU: torchrun --nproc_per_node N -m medbrain.train ..."""
+    from medbrain.io import ensure_output_dir
     from medbrain.model.config import ModelConfig
+    from medbrain.model.pretrained import read_state_dict
     from medbrain.train.distributed import cleanup
     from medbrain.train.loop import TrainConfig, Trainer
 
+    ensure_output_dir(out)  # before loading the cache
+    if encoder_weights:
+        read_state_dict(encoder_weights)  # refuse a pickle (or a damaged file) now, not after loading the cache
     model = ModelConfig(
         encoder=encoder, head=head, context=context,
         transformer=None if transformer.lower() == "none" else transformer,
@@ -541,8 +664,10 @@ def train_export(
 
     import torch
 
+    from medbrain.io import ensure_output_dir
     from medbrain.model.checkpoint import load_checkpoint, save_checkpoint
 
+    ensure_output_dir(out.parent, "--out folder")
     ckpt = load_checkpoint(checkpoint)
     meta = {k: v for k, v in ckpt.metadata.items() if k == "training"}
     meta["postprocessing"] = {"threshold": 0.5, "min_et_voxels": min_et_voxels}
@@ -558,7 +683,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)  # returns typer.Exit codes instead of exiting
     except MedBrainError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        _print_error(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("Interrupted.")

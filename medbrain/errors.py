@@ -51,3 +51,25 @@ class PathNotAllowedError(MedBrainError):
 
 class ConfigError(MedBrainError):
     """An option or configuration value is invalid."""
+
+
+class FileAccessError(MedBrainError):
+    """A file or folder exists but cannot be opened: permission denied, a directory where a
+    file belongs, a broken symlink, a symlink loop, a FIFO or device."""
+
+
+class InvalidGeometryError(MedBrainError):
+    """An image's affine or voxel size is unusable: singular, sheared, zero or not finite."""
+
+
+class ImageTooLargeError(InvalidImageError):
+    """An image header declares more voxels than the file holds or than is sane to read."""
+
+
+class OutputError(MedBrainError):
+    """An output path cannot be used: an existing file where a folder belongs, not writable,
+    outside the output root, or claimed by another input."""
+
+
+class CaseBusyError(MedBrainError):
+    """Another medbrain process is writing the same case's output right now."""

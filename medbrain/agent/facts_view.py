@@ -49,7 +49,7 @@ def compact_facts(facts: dict[str, Any]) -> dict[str, Any]:
             if method in expl:
                 view[method] = _pick(expl[method], ("dominant_sequence", "sequence_share"))
                 stability = expl[method].get("stability")
-                if isinstance(stability, (int, float)):
+                if isinstance(stability, (int, float, dict)):  # SLICE reports a dict
                     view[method]["stability"] = stability
         out["explanations"] = view
     comp = facts.get("comparison") or {}

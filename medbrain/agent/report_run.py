@@ -16,6 +16,7 @@ from medbrain.agent.llm import LLMSettings, backend_description, supports_images
 from medbrain.agent.state import ReportState
 from medbrain.agent.writer import SECTION_KEYS
 from medbrain.data.writing import save_label_map
+from medbrain.io import atomic_write_lines
 from medbrain.report.document import SECTION_TITLES, ReportDocument, Section
 from medbrain.report.writer import write_report
 from medbrain.tools.paths import AllowedRoots
@@ -68,6 +69,7 @@ def build_document(state: ReportState, ws: CaseWorkspace, settings: LLMSettings,
     provenance = {
         "checkpoint": ws.checkpoint.path.name if ws.checkpoint.path else None,
         "checkpoint_sha256": ws.checkpoint.sha256,
+        "checkpoint_integrity": ws.checkpoint.integrity,
         "transformer": ws.checkpoint.metadata.get("transformer"),
         "llm": backend_description(settings),
         "llm_calls": llm_log,
@@ -82,7 +84,7 @@ def build_document(state: ReportState, ws: CaseWorkspace, settings: LLMSettings,
         case_id=ws.case.case_id, sections=sections, patient_summary=state["patient_summary"],
         facts=state["facts"], figures=[Path(f) for f in state.get("figures") or []], provenance=provenance,
         synthetic=ws.synthetic, segmentation_scores=scores, verifier=verification,
-        warnings=list(state.get("warnings") or []))
+        warnings=[*ws.case.warnings, *(state.get("warnings") or [])])
 
 
 def generate_report(
@@ -101,7 +103,7 @@ def generate_report(
     case_path = roots.check(case_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    workspace.log.path = out_dir / "tool_calls.jsonl"  # this report's tool calls go with this report
+    workspace.log.path = None  # kept in memory; written once, atomically, with this report
     tools = build_tools(workspace, roots)
     work_dir = out_dir / ".work"
     work_dir.mkdir(exist_ok=True)
@@ -112,6 +114,7 @@ def generate_report(
     def render(state: ReportState) -> dict:
         doc = build_document(state, workspace, settings, time.perf_counter() - start, options.llm_log)
         pred = save_label_map(workspace.prediction.label, workspace.case, out_dir / f"{workspace.case.case_id}_pred.nii.gz")
+        files["tool_log"] = atomic_write_lines(out_dir / "tool_calls.jsonl", workspace.log.entries)
         files.update(write_report(doc, out_dir, formats))
         files["prediction"] = pred
         return {}

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medbrain.data.labels import LabelConvention
-from medbrain.errors import CaseNotFoundError, MissingModalityError
+from medbrain.errors import CaseNotFoundError, FileAccessError, MedBrainError, MissingModalityError
+from medbrain.io import list_folder
 
 MODALITIES: tuple[str, ...] = ("t1", "t1ce", "t2", "flair")
 
@@ -64,8 +65,24 @@ class CaseFiles:
         return self.layout == "msd"
 
 
+@dataclass(frozen=True)
+class CaseProblem:
+    """A folder that looks like a case (or could not be searched) but cannot be used."""
+
+    folder: Path
+    error: MedBrainError = field(hash=False)
+
+    @property
+    def label(self) -> str:
+        """Short name for summaries: the folder's name."""
+        return self.folder.name or str(self.folder)
+
+
 def _is_visible_nifti(p: Path) -> bool:
-    return not p.name.startswith(".") and bool(_NIFTI.search(p.name)) and p.is_file()
+    """A visible entry named like a NIfTI file. It need not be a regular file: a folder,
+    broken symlink or symlink loop with such a name is kept, so that loading names the
+    real problem instead of calling the sequence missing."""
+    return not p.name.startswith(".") and bool(_NIFTI.search(p.name))
 
 
 def _strip_nifti(name: str) -> str:
@@ -75,7 +92,7 @@ def _strip_nifti(name: str) -> str:
 def _scan_folder(folder: Path) -> dict[str, dict[str, dict[str, list[Path]]]]:
     """layout -> case id -> role (modality/"seg") -> files, for one folder."""
     found: dict[str, dict[str, dict[str, list[Path]]]] = {}
-    for p in sorted(folder.iterdir()):
+    for p in list_folder(folder):
         if not _is_visible_nifti(p):
             continue
         for layout, pattern in _PATTERNS.items():
@@ -105,7 +122,7 @@ def _pick_case(folder: Path, found: dict) -> tuple[str, str, dict[str, list[Path
 def _resolve_folder(folder: Path) -> CaseFiles:
     found = _scan_folder(folder)
     if not found:
-        subdirs = any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir())
+        subdirs = any(p.is_dir() and not p.name.startswith(".") for p in list_folder(folder))
         root_hint = (" It has sub-folders: if it is a data root holding several cases, pass "
                      "one case folder (or list them with find_cases)." if subdirs else "")
         raise CaseNotFoundError(f"{folder} is not a case folder: no BraTS image files found."
@@ -157,32 +174,59 @@ def resolve_case(path: str | Path) -> CaseFiles:
                             "imagesTr/ 4-D image. " + LAYOUT_HINT)
 
 
-def find_cases(root: str | Path, *, strict: bool = True) -> list[CaseFiles]:
-    """All cases under ``root`` (searched recursively), sorted by case id.
-
-    With ``strict=False`` incomplete case folders are skipped instead of raising.
+def scan_cases(root: str | Path) -> tuple[list[CaseFiles], list[CaseProblem]]:
+    """Every case under ``root`` (searched recursively) and every folder that looks like a
+    case but cannot be used (a sequence missing, files of several cases, a folder that
+    cannot be listed), each with its error. Cases are sorted by case id, problems by folder.
     """
     base = Path(root).expanduser()
     if not base.is_dir():
         if base.is_file():
-            return [resolve_case(base)]
+            return [resolve_case(base)], []
         raise CaseNotFoundError(f"Data root {base} does not exist or is not a folder. "
                                 + LAYOUT_HINT)
     cases: list[CaseFiles] = []
-    for dirpath, dirnames, _ in os.walk(base):
+    problems: list[CaseProblem] = []
+
+    def unreadable(exc: OSError) -> None:
+        folder = Path(exc.filename or base)
+        reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+        problems.append(CaseProblem(folder, FileAccessError(
+            f"Cannot search the folder {folder}: {reason}. Fix: make it readable and "
+            "searchable by this user (chmod a+rx FOLDER), or move it out of the data root.")))
+
+    for dirpath, dirnames, _ in os.walk(base, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames
-                             if not d.startswith(".") and d not in _MSD_DIRS.values())
+                             if not d.startswith(".") and d not in _MSD_DIRS.values()
+                             and not _NIFTI.search(d))
         folder = Path(dirpath)
-        if folder.name in _MSD_DIRS:
-            cases += [_resolve_msd(p) for p in sorted(folder.iterdir()) if _is_visible_nifti(p)]
-            continue
-        if not _scan_folder(folder):
-            continue
         try:
+            if folder.name in _MSD_DIRS:
+                cases += [_resolve_msd(p) for p in list_folder(folder) if _is_visible_nifti(p)]
+                continue
+            if not _scan_folder(folder):
+                continue
             cases.append(_resolve_folder(folder))
-        except (MissingModalityError, CaseNotFoundError):
-            if strict:
-                raise
+        except MedBrainError as exc:
+            problems.append(CaseProblem(folder, exc))
+    cases.sort(key=lambda c: (c.case_id, str(c.images["t1"])))
+    problems.sort(key=lambda p: str(p.folder))
+    return cases, problems
+
+
+def find_cases(root: str | Path, *, strict: bool = True) -> list[CaseFiles]:
+    """All cases under ``root`` (searched recursively), sorted by case id.
+
+    With ``strict=True`` the first unusable case folder raises its error; with
+    ``strict=False`` such folders are skipped (use :func:`scan_cases` to report them).
+    Raises CaseNotFoundError when no case is found; if folders were skipped, it says why.
+    """
+    cases, problems = scan_cases(root)
+    if problems and strict:
+        raise problems[0].error
     if not cases:
-        raise CaseNotFoundError(f"No cases found under {base}. " + LAYOUT_HINT)
-    return sorted(cases, key=lambda c: (c.case_id, str(c.images["t1"])))
+        if problems:
+            reasons = "; ".join(f"{p.folder}: {p.error}" for p in problems[:3])
+            raise CaseNotFoundError(f"No usable case under {root}: {reasons}")
+        raise CaseNotFoundError(f"No cases found under {Path(root).expanduser()}. " + LAYOUT_HINT)
+    return cases

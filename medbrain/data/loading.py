@@ -8,9 +8,11 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
+from medbrain.data.checks import check_spatial_size
 from medbrain.data.discovery import MODALITIES, MSD_CHANNELS, CaseFiles, resolve_case
 from medbrain.data.labels import to_internal
 from medbrain.data.nifti import open_nifti, read_data, spatial_shape
+from medbrain.data.quality import background_warnings, check_values
 from medbrain.errors import (
     GeometryMismatchError,
     InvalidImageError,
@@ -29,20 +31,20 @@ class Case:
     images: np.ndarray = field(repr=False)  # float32 (4, X, Y, Z) in MODALITIES order
     label: np.ndarray | None = field(repr=False)  # uint8 (X, Y, Z), internal convention
     affine: np.ndarray = field(repr=False)  # (4, 4) float64, voxel -> world (RAS mm)
-    header: nib.Nifti1Header = field(repr=False)  # 3-D header of the reference image
+    header: nib.Nifti1Header = field(repr=False)  # clean 3-D geometry header (no text fields)
     files: CaseFiles
+    warnings: list[str] = field(default_factory=list)  # problems worth a reader's attention
 
     @property
     def spacing(self) -> tuple[float, float, float]:
-        """Voxel size in mm along the three array axes."""
-        z = self.header.get_zooms()
-        return (float(z[0]), float(z[1]), float(z[2]))
+        """Voxel size in mm along the three array axes (column norms of the affine)."""
+        x, y, z = np.linalg.norm(np.asarray(self.affine)[:3, :3], axis=0)
+        return (float(x), float(y), float(z))
 
     @property
     def voxel_volume_ml(self) -> float:
-        """Volume of one voxel in millilitres."""
-        sx, sy, sz = self.spacing
-        return sx * sy * sz / 1000.0
+        """Volume of one voxel in millilitres: |det| of the affine's 3x3 part / 1000."""
+        return abs(float(np.linalg.det(np.asarray(self.affine)[:3, :3]))) / 1000.0
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -78,25 +80,8 @@ def _check_affine(what: str, path: Path, affine: np.ndarray, ref_what: str, ref_
         )
 
 
-def _check_values(what: str, path: Path, data: np.ndarray) -> None:
-    finite = np.isfinite(data)
-    if not finite.all():
-        n_nan = int(np.isnan(data).sum())
-        n_inf = int(data.size - finite.sum()) - n_nan
-        parts = [f"{n} {kind} voxel(s)" for n, kind in ((n_nan, "NaN"), (n_inf, "Inf")) if n]
-        raise InvalidImageError(
-            f"The {what} image {path} holds {' and '.join(parts)}. Fix: re-export it "
-            "without invalid values (e.g. replace them with 0 outside the brain)."
-        )
-    if not data.any():
-        raise InvalidImageError(
-            f"The {what} image {path} is all zero (an empty volume). Fix: check the "
-            "export / skull-stripping of this sequence, or replace the file."
-        )
-
-
 def _load_folder(files: CaseFiles) -> tuple[np.ndarray, np.ndarray, nib.Nifti1Header]:
-    imgs = {m: open_nifti(files.images[m]) for m in MODALITIES}
+    imgs = {m: open_nifti(files.images[m], f"{m} image") for m in MODALITIES}
     for m, img in imgs.items():
         shape = spatial_shape(img)
         if len(shape) != 3:
@@ -105,6 +90,7 @@ def _load_folder(files: CaseFiles) -> tuple[np.ndarray, np.ndarray, nib.Nifti1He
                 "modality of a BraTS case must be a 3-D volume. Fix: pass one 3-D volume per "
                 "sequence (4-D multi-channel images belong in an MSD imagesTr/ folder)."
             )
+        check_spatial_size(shape, files.images[m], f"{m} image")
     ref = MODALITIES[0]
     ref_path, ref_img = files.images[ref], imgs[ref]
     for m in MODALITIES[1:]:
@@ -117,39 +103,51 @@ def _load_folder(files: CaseFiles) -> tuple[np.ndarray, np.ndarray, nib.Nifti1He
     images = np.empty((len(MODALITIES), *shape), dtype=np.float32)
     for i, m in enumerate(MODALITIES):
         data = read_data(imgs[m], files.images[m]).reshape(shape)
-        _check_values(m, files.images[m], data)
+        check_values(m, files.images[m], data)
         images[i] = data
-    return images, ref_img.affine.astype(np.float64), _spatial_header(ref_img.header, shape)
+    return images, ref_img.affine.astype(np.float64), geometry_header(ref_img, shape)
 
 
 def _load_msd(files: CaseFiles) -> tuple[np.ndarray, np.ndarray, nib.Nifti1Header]:
     path = files.images[MODALITIES[0]]
-    img = open_nifti(path)
+    img = open_nifti(path, "MSD image")
     shape = spatial_shape(img)
     if len(shape) != 4 or shape[3] != len(MSD_CHANNELS):
         raise InvalidImageError(
             f"The MSD image {path} has shape {shape}; an MSD Task01 image must be 4-D with "
             "4 channels (FLAIR, T1w, T1gd, T2w). Fix: pass the 4-D image from imagesTr/."
         )
+    check_spatial_size(shape, path, "MSD image")
     data = read_data(img, path)
     images = np.empty((len(MODALITIES), *shape[:3]), dtype=np.float32)
     for i, m in enumerate(MODALITIES):
         images[i] = data[..., MSD_CHANNELS[m]]
-        _check_values(f"{m} (channel {MSD_CHANNELS[m]})", path, images[i])
-    return images, img.affine.astype(np.float64), _spatial_header(img.header, shape[:3])
+        check_values(f"{m} (channel {MSD_CHANNELS[m]})", path, images[i])
+    return images, img.affine.astype(np.float64), geometry_header(img, shape[:3])
 
 
-def _spatial_header(header: nib.Nifti1Header, shape: tuple) -> nib.Nifti1Header:
-    """A 3-D copy of ``header`` (drops the channel axis of MSD 4-D headers)."""
-    hdr = header.copy()
+def geometry_header(img: nib.Nifti1Image, shape: tuple) -> nib.Nifti1Header:
+    """A fresh 3-D header holding only geometry: shape, voxel size, units, qform/sform.
+
+    Nothing else of the source header is kept: free-text fields (``descrip``, ``aux_file``,
+    ``intent_name``, ``db_name``) and header extensions may carry patient data.
+    """
+    src = img.header
+    hdr = nib.Nifti1Header()
     hdr.set_data_shape(tuple(int(s) for s in shape[:3]))
+    hdr.set_zooms(tuple(float(z) for z in src.get_zooms()[:3]))
+    space, _time = src.get_xyzt_units()
+    hdr.set_xyzt_units(space or "mm")
+    affine = img.affine
+    hdr.set_qform(affine, code=int(src["qform_code"]) or int(src["sform_code"]) or 2)
+    hdr.set_sform(affine, code=int(src["sform_code"]) or int(src["qform_code"]) or 2)
     return hdr
 
 
 def _load_label(files: CaseFiles, shape: tuple, affine: np.ndarray) -> np.ndarray:
     path = files.label
     assert path is not None
-    img = open_nifti(path)
+    img = open_nifti(path, "label")
     ref_path = files.images[MODALITIES[0]]
     ref_what = "MSD image" if files.is_4d else f"{MODALITIES[0]} image"
     lshape = spatial_shape(img)
@@ -178,4 +176,5 @@ def load_case(path_or_files: str | Path | CaseFiles, *, with_label: bool = True)
     label = None
     if with_label and files.label is not None:
         label = _load_label(files, images.shape[1:], affine)
-    return Case(files.case_id, images, label, affine, header, files)
+    warnings = background_warnings(images, MODALITIES, f"case {files.case_id}")
+    return Case(files.case_id, images, label, affine, header, files, warnings)

@@ -1,4 +1,5 @@
-"""Safe NIfTI reading: every low-level failure becomes a CorruptFileError."""
+"""Safe NIfTI reading: access problems are named, headers are checked before any voxel is
+read, and every other low-level failure becomes a CorruptFileError."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import numpy as np
 from nibabel.filebasedimages import ImageFileError
 from nibabel.spatialimages import HeaderDataError
 
+from medbrain.data.checks import check_image_header
 from medbrain.errors import CorruptFileError
+from medbrain.io import check_readable_file
 
 # What nibabel / gzip / numpy raise on truncated, garbage or unreadable files.
 READ_ERRORS: tuple[type[BaseException], ...] = (
@@ -21,8 +24,15 @@ READ_ERRORS: tuple[type[BaseException], ...] = (
 _FIX = "Fix: re-download or re-export the file (it should be a .nii or .nii.gz NIfTI image)."
 
 
-def open_nifti(path: Path) -> nib.Nifti1Image:
-    """Open the header of a NIfTI file (the data stays on disk)."""
+def open_nifti(path: Path, what: str = "image", *, check: bool = True) -> nib.Nifti1Image:
+    """Open the header of a NIfTI file (the data stays on disk).
+
+    First names access problems (permission denied, a directory, a broken symlink or a
+    symlink loop: FileAccessError); with ``check`` then validates the header (voxel type,
+    declared size against the file and a sane maximum, voxel size, affine).
+    """
+    path = Path(path)
+    check_readable_file(path, f"{what} file")
     try:
         img = nib.load(str(path))
     except READ_ERRORS as exc:
@@ -30,6 +40,8 @@ def open_nifti(path: Path) -> nib.Nifti1Image:
                                f"NIfTI image ({type(exc).__name__}: {exc}). {_FIX}") from exc
     if not isinstance(img, nib.Nifti1Image):  # Nifti2Image is a subclass
         raise CorruptFileError(f"{path} is a {type(img).__name__}, not a NIfTI image. {_FIX}")
+    if check:
+        check_image_header(img, path, what)
     return img
 
 

@@ -43,13 +43,22 @@ def atomic_write_nifti(img: nib.Nifti1Image, path: str | Path) -> Path:
 
 
 def output_header(case: Case, dtype: type | np.dtype) -> nib.Nifti1Header:
-    """A 3-D copy of the case header for writing ``dtype`` data (no intensity scaling)."""
-    hdr = case.header.copy()
+    """A clean 3-D header for writing ``dtype`` data: geometry and data type only.
+
+    Built from scratch (never copied from the input), so free-text fields such as
+    ``descrip``, ``aux_file``, ``intent_name`` and ``db_name``, and header extensions, which
+    may hold patient data, never reach an output. No intensity scaling.
+    """
+    src = case.header
+    hdr = nib.Nifti1Header()
     hdr.set_data_shape(case.shape)
     hdr.set_data_dtype(dtype)
+    hdr.set_xyzt_units("mm")
     hdr.set_slope_inter(np.nan, np.nan)
-    hdr["cal_min"] = 0
-    hdr["cal_max"] = 0
+    sform_code = int(src["sform_code"]) or 2
+    qform_code = int(src["qform_code"]) or sform_code
+    hdr.set_sform(case.affine, code=sform_code)
+    hdr.set_qform(case.affine, code=qform_code)
     return hdr
 
 
@@ -61,10 +70,8 @@ def _image(array: np.ndarray, case: Case, dtype: type | np.dtype) -> nib.Nifti1I
         )
     hdr = output_header(case, dtype)
     img = nib.Nifti1Image(np.asarray(array, dtype=dtype), case.affine, hdr)
-    sform_code = int(case.header["sform_code"]) or 2
-    qform_code = int(case.header["qform_code"]) or sform_code
-    img.set_sform(case.affine, code=sform_code)
-    img.set_qform(case.affine, code=qform_code)
+    img.set_sform(case.affine, code=int(hdr["sform_code"]))
+    img.set_qform(case.affine, code=int(hdr["qform_code"]))
     return img
 
 

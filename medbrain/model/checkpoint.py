@@ -17,15 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from pydantic import ValidationError
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from medbrain.errors import CheckpointError
+from medbrain.errors import CheckpointError, ConfigError
+from medbrain.io import atomic_write_text
 from medbrain.model.config import ModelConfig
 from medbrain.model.hybrid import HybridUNetPlusPlus
+from medbrain.model.schema import FORMAT, USER_OWNED, CheckpointDoc, describe_errors
 from medbrain.model.transformer import transformer_sha256
 
-FORMAT = "medbrain-checkpoint/1"
+VERIFIED = "verified: the SHA-256 of the weights (and of the frozen transformer) match its JSON"
 PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle")
 PREPROCESSING = {
     "crop": "brain bounding box (any sequence non-zero), 2-voxel margin",
@@ -45,6 +48,7 @@ class Checkpoint:
     metadata: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     sha256: str = ""
+    integrity: str = ""  # how its integrity was established (VERIFIED or why not)
 
 
 def _sha256(path: Path) -> str:
@@ -70,13 +74,6 @@ def _pair(path: str | Path) -> tuple[Path, Path]:
         p = candidates[0]
     stem = p.with_suffix("") if p.suffix in (".json", ".safetensors") else p
     return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def save_checkpoint(
@@ -118,12 +115,19 @@ def save_checkpoint(
         "parameters": model.parameter_counts(),
         **(metadata or {}),
     }
-    _atomic_write_text(json_path, json.dumps(doc, indent=2, default=str))
+    atomic_write_text(json_path, json.dumps(doc, indent=2, default=str))
     return weights_path
 
 
+_OWN_HINT = ('If it is your own checkpoint and you accept loading it unverified, add "integrity": '
+             '"user-owned" to its JSON (reports then say it was not verified).')
+
+
 def read_checkpoint_metadata(path: str | Path) -> dict[str, Any]:
-    """Read and validate the JSON half of a checkpoint."""
+    """Read the JSON half of a checkpoint and validate it against the schema.
+
+    Returns the document with defaults filled in (``postprocessing`` always present).
+    """
     weights_path, json_path = _pair(path)
     for needed in (weights_path, json_path):
         if not needed.is_file():
@@ -132,28 +136,61 @@ def read_checkpoint_metadata(path: str | Path) -> dict[str, Any]:
         doc = json.loads(json_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{json_path}: not valid JSON ({exc}).") from exc
+    except OSError as exc:
+        raise CheckpointError(f"{json_path}: cannot be read ({exc.strerror or exc}).") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise CheckpointError(f"{json_path}: not a medbrain checkpoint (format must be {FORMAT!r}).")
-    return doc
+    try:
+        checked = CheckpointDoc.model_validate(doc)
+    except ValidationError as exc:
+        raise CheckpointError(f"{json_path}: invalid checkpoint config: {describe_errors(exc)}. Fix: correct "
+                              "these keys (or re-export the checkpoint with `medbrain train export`).") from exc
+    return {**doc, **checked.model_dump(include={"postprocessing", "integrity"})}
+
+
+def _check_integrity(doc: dict[str, Any], config: ModelConfig, weights_path: Path, sha: str,
+                     verify_hash: bool) -> str:
+    """Require and check the hashes (unless the JSON marks a user's own checkpoint)."""
+    name = weights_path.name
+    own = doc.get("integrity") == USER_OWNED
+    recorded = doc.get("weights_sha256")
+    if recorded is None and not own:
+        raise CheckpointError(f"{name}: its JSON records no weights_sha256, so the weights' integrity cannot "
+                              f"be checked; refused. Fix: re-export it with `medbrain train export`. {_OWN_HINT}")
+    if recorded is not None and verify_hash and recorded != sha:
+        raise CheckpointError(f"{name}: weights do not match the SHA-256 recorded in its JSON (file changed or corrupt).")
+    expected = doc.get("transformer")
+    if config.has_transformer:
+        if expected is None and not own:
+            raise CheckpointError(f"{name}: the model uses the frozen transformer {config.transformer!r} but its JSON "
+                                  f"records no transformer SHA-256 (\"transformer\": null); refused. {_OWN_HINT}")
+        if expected is not None and expected["name"] != config.transformer:
+            raise CheckpointError(f"{name}: its JSON names transformer {expected['name']!r} but the model config uses "
+                                  f"{config.transformer!r}. Fix: make them agree.")
+        if expected is not None and expected["sha256"] != transformer_sha256(config.transformer):
+            raise CheckpointError(
+                f"{name}: the installed transformer {config.transformer!r} differs from the one it "
+                "was trained with (SHA-256 mismatch). Install the matching weights."
+            )
+    elif expected is not None:
+        raise CheckpointError(f"{name}: its JSON records a transformer ({expected['name']!r}) but the model "
+                              "config has none (transformer: null). Fix: make them agree.")
+    if own:
+        return ("not verified: marked as the user's own checkpoint (\"integrity\": \"user-owned\"); "
+                + ("weights SHA-256 matches the JSON" if recorded else "no hashes recorded"))
+    return VERIFIED
 
 
 def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu", verify_hash: bool = True) -> Checkpoint:
-    """Rebuild the network from a checkpoint, validating format, hashes and keys."""
+    """Rebuild the network from a checkpoint, validating schema, hashes and keys."""
     weights_path, _ = _pair(path)
     doc = read_checkpoint_metadata(path)
     sha = _sha256(weights_path)
-    if verify_hash and doc.get("weights_sha256") not in (None, sha):
-        raise CheckpointError(f"{weights_path.name}: weights do not match the SHA-256 recorded in its JSON (file changed or corrupt).")
     try:
         config = ModelConfig.from_dict(doc["model"])
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError, ConfigError) as exc:
         raise CheckpointError(f"{weights_path.name}: model config missing or malformed ({exc}).") from exc
-    expected = doc.get("transformer")
-    if config.has_transformer and expected and expected.get("sha256") != transformer_sha256(config.transformer):
-        raise CheckpointError(
-            f"{weights_path.name}: the installed transformer {config.transformer!r} differs from the one it "
-            "was trained with (SHA-256 mismatch). Install the matching weights."
-        )
+    integrity = _check_integrity(doc, config, weights_path, sha, verify_hash)
     try:
         tensors = load_file(str(weights_path))
     except (SafetensorError, OSError, ValueError) as exc:
@@ -172,4 +209,4 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu", ver
         tensors[key] = value.to(own[key].dtype)
     model.load_state_dict(tensors, strict=False)
     model.to(device).eval()
-    return Checkpoint(model=model, config=config, metadata=doc, path=weights_path, sha256=sha)
+    return Checkpoint(model=model, config=config, metadata=doc, path=weights_path, sha256=sha, integrity=integrity)

@@ -6,6 +6,7 @@ channels by cycling the RGB filters and rescaling (as smp does for pretrained en
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -16,16 +17,27 @@ from medbrain.model.hybrid import HybridUNetPlusPlus
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """Read a state dict from safetensors, or from a torch file with ``weights_only=True``."""
+    """Read a state dict from safetensors, or from a torch file with ``weights_only=True``.
+
+    A file that needs full unpickling is refused; the message never suggests
+    ``weights_only=False`` (that would run whatever code the file carries).
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"Encoder weights file not found: {path}")
     try:
         if path.suffix == ".safetensors":
             return load_file(str(path))
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's own advice about the unpickler is not for our users
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for hostile or corrupt files
-        raise CheckpointError(f"{path.name}: cannot read as a plain tensor state dict ({exc}).") from exc
+        raise CheckpointError(
+            f"{path.name}: refused: it is not a plain tensor state dict that loads without running code "
+            f"(a pickle of other objects, possibly hostile, or a damaged file; {type(exc).__name__}). medbrain "
+            "never unpickles arbitrary objects. Fix: in a trusted environment, save the torchvision ResNet "
+            "weights with safetensors.torch.save_file(model.state_dict(), 'resnet.safetensors') and pass that."
+        ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise CheckpointError(f"{path.name}: not a flat tensor state dict (torchvision format expected).")
     return state

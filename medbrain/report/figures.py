@@ -11,6 +11,11 @@ attention) a sequential one from the map's minimum to its maximum. Values near t
 value exactly 0, the background of a z-scored slice) are left transparent so the anatomy
 stays visible.
 
+With ``shapley`` (region -> sequence -> signed share, from the exact per-sequence Shapley
+values) a last panel shows, per region, which sequence drove the prediction: signed bars,
+each share = Shapley value / sum of the values' magnitudes (right = raised the region's
+evidence, left = lowered it).
+
 Arrays are (X, Y) slices of the case's array grid and are drawn with rows = Y and
 columns = X, which for BraTS / SRI24 (LPS) grids is the radiological view (patient right
 on the image left, anterior at the top). The figure cannot know the affine: pass
@@ -40,8 +45,9 @@ METHOD_TITLES = {
     "integrated_gradients": "Integrated Gradients",
     "ig": "Integrated Gradients",
     "slice": "SLICE",
-    "attention": "Attention rollout",
+    "attention": "Attention (gradient-weighted rollout)",
 }
+SEQUENCE_COLOURS = {"t1": "#7f7f7f", "t1ce": "#d62728", "t2": "#1f77b4", "flair": "#2ca02c"}
 PANEL_IN = 3.4  # inches per panel (width)
 PANEL_H_IN = 3.5
 TITLE_IN = 0.55
@@ -54,9 +60,9 @@ class FigureError(MedBrainError):
     """A figure cannot be drawn from the given arrays."""
 
 
-def figure_size(n_maps: int, has_truth: bool, dpi: int = 100) -> tuple[int, int]:
-    """(width, height) in pixels of the montage for ``n_maps`` heatmaps."""
-    panels = 2 + int(has_truth) + n_maps
+def figure_size(n_maps: int, has_truth: bool, dpi: int = 100, extra_panels: int = 0) -> tuple[int, int]:
+    """(width, height) in pixels of the montage for ``n_maps`` heatmaps (+ extra panels)."""
+    panels = 2 + int(has_truth) + n_maps + extra_panels
     cols = min(MAX_COLS, panels)
     rows = -(-panels // cols)
     return int(round(cols * PANEL_IN * dpi)), int(round((rows * PANEL_H_IN + TITLE_IN) * dpi))
@@ -123,13 +129,36 @@ def _heatmap(fig: Figure, ax, image: np.ndarray, values: np.ndarray, outline: np
     ax.set_title(METHOD_TITLES.get(name, name) + empty, fontsize=10)
 
 
+def _shapley_panel(ax, shapley: Mapping[str, Mapping[str, float]]) -> None:
+    regions = list(shapley)
+    sequences = list(SEQUENCE_COLOURS)
+    height = 0.8 / len(sequences)
+    for r_index, region in enumerate(regions):
+        for s_index, seq in enumerate(sequences):
+            y = r_index + (s_index - (len(sequences) - 1) / 2) * height
+            value = float(shapley[region].get(seq, 0.0))
+            ax.barh(y, value, height=height * 0.9, color=SEQUENCE_COLOURS[seq],
+                    label=seq if r_index == 0 else None)
+    ax.axvline(0, color="k", linewidth=0.8)
+    ax.set_xlim(-1, 1)
+    ax.set_yticks(range(len(regions)))
+    ax.set_yticklabels(regions, fontsize=9)
+    ax.invert_yaxis()
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel("signed Shapley share (exact, 16 passes)", fontsize=7)
+    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    ax.set_title("Which sequence drove it", fontsize=10)
+
+
 def montage(slice_image: np.ndarray, truth_mask: np.ndarray | None, pred_label: np.ndarray,
             maps: Mapping[str, np.ndarray], title: str, out_path: str | Path, *, image_name: str = "MRI",
-            sides: tuple[str, str] | None = None, dpi: int = 100) -> Path:
+            sides: tuple[str, str] | None = None, dpi: int = 100,
+            shapley: Mapping[str, Mapping[str, float]] | None = None) -> Path:
     """Draw the montage and write it atomically as PNG to ``out_path``; return the path.
 
     ``slice_image`` (X, Y) e.g. FLAIR or T1ce; ``truth_mask`` labels 0/1/2/4 (or a bool
-    mask) or None; ``pred_label`` labels 0/1/2/4; ``maps`` method name -> (X, Y) map.
+    mask) or None; ``pred_label`` labels 0/1/2/4; ``maps`` method name -> (X, Y) map;
+    ``shapley`` region -> sequence -> signed Shapley share (an extra bar panel).
     The image is exactly :func:`figure_size` pixels.
     """
     image = np.asarray(slice_image, dtype=np.float64)
@@ -141,8 +170,9 @@ def montage(slice_image: np.ndarray, truth_mask: np.ndarray | None, pred_label: 
         if arr is not None and np.shape(arr) != image.shape:
             raise FigureError(f"{name} has shape {np.shape(arr)}, the slice {image.shape}.")
     lo, hi = _display_range(image)
-    width, height = figure_size(len(maps), truth is not None, dpi)
-    panels = 2 + int(truth is not None) + len(maps)
+    extra = int(bool(shapley))
+    width, height = figure_size(len(maps), truth is not None, dpi, extra)
+    panels = 2 + int(truth is not None) + len(maps) + extra
     cols = min(MAX_COLS, panels)
     rows = -(-panels // cols)
 
@@ -180,6 +210,8 @@ def montage(slice_image: np.ndarray, truth_mask: np.ndarray | None, pred_label: 
     for name, values in maps.items():
         _heatmap(fig, axes[i], image, values, outline, lo, hi, name)
         i += 1
+    if shapley:
+        _shapley_panel(axes[i], shapley)
 
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

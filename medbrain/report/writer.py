@@ -9,12 +9,11 @@ presence marks a finished report.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
 from medbrain.errors import ConfigError, MedBrainError
+from medbrain.io import atomic_write_bytes, atomic_write_text  # noqa: F401  (re-exported)
 from medbrain.report.document import ReportDocument, figure_names
 from medbrain.report.html import render_html
 from medbrain.report.json_report import render_json
@@ -48,33 +47,6 @@ def parse_formats(formats: str | Iterable[str]) -> list[str]:
     if not result:
         raise ConfigError(f"No report format given; choose one or more of {', '.join(RENDERERS)}.")
     return result
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder + os.replace)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write UTF-8 text atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def write_report(doc: ReportDocument, out_dir: Path,

@@ -9,12 +9,23 @@ Per region (WT, TC, ET), on the predicted mask (from ``label``, else probability
 - ``mean_entropy_bits``: mean binary entropy H(p) (bits, 0..1) inside the predicted mask;
   reported only - it is a function of the same probabilities, so it does not set the level.
 - ``tta_dice``: when ``tta_probs`` (the flip-TTA variants' probabilities, already flipped
-  back) are given: mean over variants of Dice(variant > 0.5, merged > 0.5), where merged is
-  the variants' mean.
+  back) are given: leave-one-out agreement, the mean over variants of
+  Dice(variant > 0.5, mean of the *other* variants > 0.5) (a variant is never compared
+  with a mean that contains itself).
+- ``outside``: what the model may have missed. Voxels *outside* the predicted mask whose
+  probability lies in [``missed_low``, ``binarise``) = [0.2, 0.5): ``near_voxels`` within
+  ``outside_neighbourhood_voxels`` (3) of the mask, ``elsewhere_voxels`` farther away, and
+  ``mass_ratio`` = their summed probability / predicted voxels (an estimate of the missed
+  volume relative to the predicted one). ``mass_ratio`` above ``moderate_missed_ratio``
+  (0.25) makes the region at most moderate, above ``low_missed_ratio`` (0.75) low, with
+  the reason ``likely_undersegmentation_<region>``. A region predicted empty keeps the
+  level "not applicable", but ``outside.possible_missed_voxels`` (summed probability) is
+  reported and flagged when it reaches ``min_region_voxels``.
 
-Levels (defaults of :class:`ConfidenceThresholds`, chosen on BraTS ground truth blurred
-like a sigmoid output: sharp boundaries reach "high" for WT/TC, thin ET rims sit near the
-high/moderate border, as ET is hardest):
+The levels are **heuristic** (``levels_basis``): the thresholds below were set on BraTS
+ground truth blurred like a sigmoid output, not calibrated against segmentation errors;
+``benchmarks/xai_quality.py`` measures how well they rank validation cases by their
+true Dice. Thresholds (defaults of :class:`ConfidenceThresholds`):
 
 ================  =============  =============
 factor            high needs     low when
@@ -28,11 +39,12 @@ predicted voxels  -              < 10 (tiny)
 A region is "high" when every assessed factor meets its high threshold, "low" when any
 factor is past its low threshold, else "moderate". A region predicted empty is
 "not applicable": no confidence is claimed about tissue that was not predicted. The
-overall level is the lowest level among the predicted regions; a ``method_agreement``
-(e.g. the mean pairwise Spearman of the explanation maps) below 0.3 caps it at
-"moderate" (disagreeing explanations make the "why" less trustworthy, not the
-segmentation wrong). Every factor is listed in ``reasons`` with its value, threshold and
-effect.
+overall level is the lowest level among the predicted regions. ``method_agreement``
+(e.g. the mean pairwise Spearman of the explanation maps) and ``explanation`` (what the
+explanation checks found) are reported *beside* the level and never change it:
+explanation methods agree near 0 almost always, and disagreeing explanations make the
+"why" less certain, not the segmentation wrong. Every factor is listed in ``reasons``
+with its value, threshold and effect.
 """
 
 from __future__ import annotations
@@ -67,7 +79,11 @@ class ConfidenceThresholds:
     high_tta_dice: float = 0.90
     low_tta_dice: float = 0.75
     min_region_voxels: int = 10
-    min_method_agreement: float = 0.3
+    min_method_agreement: float = 0.3  # reported beside the level only
+    missed_low: float = 0.2
+    outside_neighbourhood_voxels: int = 3
+    moderate_missed_ratio: float = 0.25
+    low_missed_ratio: float = 0.75
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,6 +128,7 @@ class RegionConfidence:
     max_probability: float
     voxels_above_uncertain_low: int  # voxels with p >= uncertain_low anywhere
     reasons: list[Reason] = field(default_factory=list)
+    outside: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +140,8 @@ class RegionConfidence:
             "tta_dice": _r(self.tta_dice),
             "max_probability": _r(self.max_probability),
             "voxels_above_uncertain_low": int(self.voxels_above_uncertain_low),
+            "outside": self.outside,
+            "likely_undersegmentation": bool(self.outside.get("likely_undersegmentation", False)),
             "reasons": [r.to_dict() for r in self.reasons],
         }
 
@@ -137,13 +156,22 @@ class Confidence:
     method_agreement: float | None
     tta_variants: int
     thresholds: ConfidenceThresholds
+    explanation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        under = [k for k, v in self.regions.items() if v.outside.get("likely_undersegmentation")]
+        missed = [k for k, v in self.regions.items() if v.outside.get("possible_missed_region")]
         return {
             "level": self.level,
+            "levels_basis": "heuristic thresholds (not calibrated against segmentation errors)",
+            "calibrated": False,
             "regions": {k: v.to_dict() for k, v in self.regions.items()},
             "reasons": [r.to_dict() for r in self.reasons],
+            "likely_undersegmented_regions": under,
+            "possibly_missed_regions": missed,
             "method_agreement": _r(self.method_agreement),
+            "method_agreement_effect": "reported beside the level; it does not change it",
+            "explanation": self.explanation,
             "tta_variants": int(self.tta_variants),
             "thresholds": self.thresholds.to_dict(),
         }
@@ -167,9 +195,43 @@ def uncertain_fraction(probs: np.ndarray, mask: np.ndarray, t: ConfidenceThresho
 
 
 def tta_dice(variants: Sequence[np.ndarray], threshold: float) -> float:
-    """Mean Dice of each thresholded variant against the thresholded variants' mean."""
-    merged = np.mean(variants, axis=0) > threshold
-    return float(np.mean([dice(v > threshold, merged) for v in variants]))
+    """Leave-one-out agreement: mean Dice of each thresholded variant against the mean of
+    the other variants, thresholded (1.0 for a single variant)."""
+    if len(variants) < 2:
+        return 1.0
+    total = np.sum(variants, axis=0)
+    n = len(variants)
+    return float(np.mean([dice(v > threshold, (total - v) / (n - 1) > threshold) for v in variants]))
+
+
+def outside_mass(probs: np.ndarray, mask: np.ndarray, t: ConfidenceThresholds) -> dict[str, Any]:
+    """Probability in [missed_low, binarise) outside the predicted mask, near it and elsewhere."""
+    active = mask | (probs >= t.missed_low)
+    if active.any():  # crop: outside this box no voxel is in the band or near the mask
+        pad = t.outside_neighbourhood_voxels + 1
+        box = tuple(slice(max(int(ix.min()) - pad, 0), int(ix.max()) + pad + 1) for ix in np.nonzero(active))
+        probs, mask = probs[box], mask[box]
+    band = (probs >= t.missed_low) & (probs < t.binarise) & ~mask
+    n = int(np.count_nonzero(mask))
+    if n:
+        structure = ndimage.generate_binary_structure(mask.ndim, mask.ndim)
+        near_zone = ndimage.binary_dilation(mask, structure, iterations=t.outside_neighbourhood_voxels)
+    else:
+        near_zone = np.zeros_like(mask)
+    near, far = band & near_zone, band & ~near_zone
+    mass = float(probs[band].sum())
+    out: dict[str, Any] = {
+        "band": [t.missed_low, t.binarise],
+        "near_voxels": int(np.count_nonzero(near)), "elsewhere_voxels": int(np.count_nonzero(far)),
+        "near_mass": _r(float(probs[near].sum())), "elsewhere_mass": _r(float(probs[far].sum())),
+        "mass_ratio": None if n == 0 else _r(mass / n),
+    }
+    if n == 0:
+        out["possible_missed_voxels"] = _r(mass)
+        out["possible_missed_region"] = bool(mass >= t.min_region_voxels)
+    else:
+        out["likely_undersegmentation"] = bool(mass / n > t.moderate_missed_ratio)
+    return out
 
 
 def _grade(value: float, high: float, low: float, higher_is_better: bool) -> tuple[str, float]:
@@ -223,14 +285,21 @@ def _region_confidence(region: str, probs: np.ndarray, mask: np.ndarray,
     n = int(np.count_nonzero(mask))
     common = {"region": region, "predicted_voxels": n, "max_probability": float(probs.max()),
               "voxels_above_uncertain_low": int(np.count_nonzero(probs >= t.uncertain_low))}
+    outside = outside_mass(probs, mask, t)
     probs, mask, tta = _crop(probs, mask, tta, t)
     if n == 0:
         note = (f"{region} was not predicted; no confidence is stated about it "
                 f"(max probability {probs.max():.2f})")
         reason = Reason(f"predicted_voxels_{region}", region, 0, None, None, NOT_APPLICABLE, note)
+        reasons = [reason]
+        if outside["possible_missed_region"]:
+            reasons.append(Reason(f"possible_missed_{region}", region, outside["possible_missed_voxels"],
+                                  t.min_region_voxels, None, NOT_APPLICABLE,
+                                  f"{region} was not predicted, but probability mass in "
+                                  f"[{t.missed_low}, {t.binarise}) suggests it may have been missed"))
         return RegionConfidence(level=NOT_APPLICABLE, mean_probability=None,
                                 uncertain_fraction=None, mean_entropy_bits=None, tta_dice=None,
-                                reasons=[reason], **common)
+                                reasons=reasons, outside=outside, **common)
     inside = probs[mask]
     mean_p = float(inside.mean())
     unc = uncertain_fraction(probs, mask, t)
@@ -242,13 +311,22 @@ def _region_confidence(region: str, probs: np.ndarray, mask: np.ndarray,
                 t.low_max_uncertain_fraction, higher_is_better=False),
         _reason("tta_dice", region, tdice, t.high_tta_dice, t.low_tta_dice),
     ]
+    ratio = outside["mass_ratio"]
+    level_missed = "low" if ratio > t.low_missed_ratio else "moderate" if ratio > t.moderate_missed_ratio else "high"
+    reasons.append(Reason(
+        f"likely_undersegmentation_{region}" if level_missed != "high" else f"outside_mass_ratio_{region}",
+        region, ratio, t.low_missed_ratio if level_missed == "low" else t.moderate_missed_ratio, level_missed,
+        "supports" if level_missed == "high" else "lowers",
+        "" if level_missed == "high" else
+        f"probability mass in [{t.missed_low}, {t.binarise}) outside the predicted {region} is "
+        f"{ratio:.2f} x its predicted volume: the model may have under-segmented it"))
     if n < t.min_region_voxels:
         reasons.append(Reason(f"predicted_voxels_{region}", region, n, t.min_region_voxels,
                               "low", "lowers", "tiny predicted region"))
     level = _lowest([r.points_to for r in reasons if r.points_to is not None])
     return RegionConfidence(level=level, mean_probability=mean_p, uncertain_fraction=unc,
                             mean_entropy_bits=float(binary_entropy(inside).mean()),
-                            tta_dice=tdice, reasons=reasons, **common)
+                            tta_dice=tdice, reasons=reasons, outside=outside, **common)
 
 
 def _as_regions(region_probs: np.ndarray, region: str | None) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -299,12 +377,10 @@ def _overall(regions: dict[str, RegionConfidence], method_agreement: float | Non
     reasons = [r for rc in applicable for r in rc.reasons if r.effect == wanted]
     if method_agreement is not None:
         ok = method_agreement >= t.min_method_agreement
-        note = "" if ok else "explanation methods disagree: level capped at moderate"
+        note = ("reported beside the level, not part of it" if ok else
+                "explanation methods disagree: the 'why' is uncertain; the level is unchanged")
         reasons.append(Reason("method_agreement", None, method_agreement,
-                              t.min_method_agreement, "high" if ok else "moderate",
-                              "supports" if ok else "lowers", note))
-        if not ok:
-            level = _lowest([level, "moderate"])
+                              t.min_method_agreement, None, "reported beside", note))
     reasons += [r for rc in regions.values() for r in rc.reasons if r.effect == NOT_APPLICABLE]
     return level, reasons
 
@@ -313,13 +389,15 @@ def assess_confidence(region_probs: np.ndarray, label: np.ndarray | None = None,
                       region: str | None = None,
                       tta_probs: Sequence[np.ndarray] | None = None,
                       method_agreement: float | None = None,
+                      explanation: dict[str, Any] | None = None,
                       thresholds: ConfidenceThresholds = DEFAULT_THRESHOLDS) -> Confidence:
     """Grade the model's confidence in each predicted region (see the module docstring).
 
     ``region_probs`` is (3, ...) WT/TC/ET probabilities, or one region's (...) map with
     ``region`` naming it; ``label`` the internal label map (0/1/2/4) of the prediction
     (default: probabilities > 0.5); ``tta_probs`` the flip-TTA variants (same shape as
-    ``region_probs``, flipped back); ``method_agreement`` e.g. mean pairwise Spearman.
+    ``region_probs``, flipped back); ``method_agreement`` e.g. mean pairwise Spearman and
+    ``explanation`` a summary of the explanation checks, both reported beside the level.
     Works on volumes and on single slices alike.
     """
     probs, names = _as_regions(region_probs, region)
@@ -329,4 +407,4 @@ def assess_confidence(region_probs: np.ndarray, label: np.ndarray | None = None,
                for i, name in enumerate(names)}
     level, reasons = _overall(regions, method_agreement, thresholds)
     return Confidence(level, regions, reasons, method_agreement,
-                      len(tta_probs) if tta_probs else 0, thresholds)
+                      len(tta_probs) if tta_probs else 0, thresholds, explanation)

@@ -17,7 +17,7 @@ from medbrain.tools.paths import AllowedRoots
 from medbrain.tools.workspace import CaseWorkspace
 
 Region = Literal["WT", "TC", "ET"]
-Method = Literal["gradcam", "integrated_gradients", "slice", "attention"]
+Method = Literal["gradcam", "integrated_gradients", "slice", "attention", "shapley"]
 
 
 class LoadArgs(BaseModel):
@@ -29,7 +29,7 @@ class NoArgs(BaseModel):
 
 
 class ExplainArgs(BaseModel):
-    method: Method = Field(description="Attribution method.")
+    method: Method = Field(description="Attribution method; 'shapley' = exact per-sequence Shapley values for WT, TC and ET.")
     region: Region = Field("WT", description="Tumour region to explain: WT whole tumour, TC core, ET enhancing.")
     slice_index: int | None = Field(None, description="Axial slice (input array index); default: largest region slice.")
 
@@ -83,8 +83,10 @@ def build_tools(workspace: CaseWorkspace, roots: AllowedRoots) -> list[BaseTool]
         (segment_case, NoArgs, "Segment the loaded case; returns settings and Dice vs truth when present."),
         (measure_tumour, NoArgs, "Volumes (mL), lesions, largest slice, diameters, side, midline, atlas location."),
         (explain, ExplainArgs, "Attribution map of one method on one axial slice; returns its numbers."),
-        (compare_methods, NoArgs, "Compare all attribution maps of the current slice: agreement, localisation, faithfulness."),
-        (assess_confidence, NoArgs, "Model confidence per region (probability, uncertainty, flip agreement) and a level."),
+        (compare_methods, NoArgs, "Compare all attribution maps of the current slice: agreement at a common resolution, "
+                                   "localisation against truth, deletion/insertion faithfulness against random and probability controls."),
+        (assess_confidence, NoArgs, "Model confidence per region (probability, uncertainty, flip agreement, likely "
+                                     "under-segmentation) and a heuristic level."),
         (get_facts, FactsArgs, "Every fact established so far (or one section of them)."),
     ]
     return [StructuredTool.from_function(func=_safe(fn), name=fn.__name__, description=desc, args_schema=schema)

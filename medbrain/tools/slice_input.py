@@ -15,6 +15,12 @@ Region evidence per pixel is the region's log-odds ``log p / (1 - p)``:
   TC = NCR+ET, ET = ET). Softmax logits are only defined up to a shared shift, so a raw sum
   of class logits is not a measure of evidence; the region log-odds is, and it is the
   exact analogue of the sigmoid head's logit.
+
+This target is *the* explained quantity of the package: every attribution method, the
+per-sequence Shapley values and every faithfulness metric (deletion/insertion curves, the
+randomisation check) score inputs with the same :class:`Target` of a slice and region, so
+a method is never judged on a quantity other than the one it explains. SLICE uses the
+mean instead of the sum over the same mask (a constant factor ``1 / pixels``).
 """
 
 from __future__ import annotations
@@ -211,6 +217,44 @@ class Target:
     def pixels(self) -> int:
         return int(self.mask.sum())
 
+    @property
+    def region(self) -> str:
+        return self.wrapper.target.region
+
+    @torch.no_grad()
+    def evaluate(self, make_batch: Callable[[int, int], torch.Tensor], n: int, batch_size: int = 16) -> np.ndarray:
+        """Scores of ``n`` inputs built lazily by ``make_batch(start, stop)``, in batches.
+
+        Returns a float64 array (n,). The model runs without gradients, ``batch_size``
+        inputs per forward pass (memory is linear in it).
+        """
+        out = []
+        step = max(1, int(batch_size))
+        with eval_mode(self.wrapper.model):
+            for start in range(0, n, step):
+                batch = make_batch(start, min(start + step, n))
+                out.append(self.wrapper(batch).double().cpu().numpy())
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def describe(self) -> dict[str, object]:
+        """JSON-ready definition of the explained quantity (for the facts)."""
+        t = self.wrapper.target
+        return {"quantity": f"{t.region} log-odds {t.reduction} over the fixed predicted mask",
+                "region": t.region, "reduction": t.reduction, "pixels": self.pixels,
+                "score": float(self.score), "units": "log-odds" if t.reduction == "mean" else "summed log-odds"}
+
+
+def prediction_mask(logits: torch.Tensor, inp: SliceInput, region: str, head: str,
+                    threshold: float = 0.5) -> torch.Tensor:
+    """(H, W) bool: pixels of ``region`` with probability > ``threshold`` on the real slice.
+
+    ``logits`` is (1, C, H, W) or (C, H, W) of the unperturbed input; outside the slice
+    (padding) and, when known, outside the brain nothing is part of the mask.
+    """
+    logits = logits if logits.dim() == 4 else logits[None]
+    probs = logits_to_region_probs(logits.float(), head)[0, REGION_CHANNEL[check_region(region)]]
+    return (probs > threshold) & inp.inside().to(probs.device)
+
 
 def build_target(model: nn.Module, inp: SliceInput, region: str, *, mask: np.ndarray | None = None,
                  head: str | None = None, threshold: float = 0.5, reduction: str = "sum") -> Target:
@@ -228,8 +272,7 @@ def build_target(model: nn.Module, inp: SliceInput, region: str, *, mask: np.nda
         fixed = torch.from_numpy(inp.pad_map(np.asarray(mask, dtype=bool))).to(logits.device)
         source = "the given mask"
     else:
-        probs = logits_to_region_probs(logits.float(), head)[0, REGION_CHANNEL[region]]
-        fixed = (probs > threshold) & inp.inside().to(probs.device)
+        fixed = prediction_mask(logits, inp, region, head, threshold)
         source = f"the model's prediction (p > {threshold})"
     if not bool(fixed.any()):
         raise EmptyRegionError(

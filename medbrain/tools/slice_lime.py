@@ -46,6 +46,23 @@ Stability, reported as data:
   superpixels in the first step / retained ones in the last), the rank consistency the
   paper measures across runs; None when fewer than 2 superpixels are left.
 - ``converged``: whether a step eliminated nothing before ``max_steps``.
+- ``fidelity_adjusted_r2``: adjusted R^2 of the final surrogate, refitted on a *fresh*
+  sample set (``num_samples`` more passes, not used for elimination); ``fidelity_ok``
+  when it reaches ``fidelity_floor`` (default 0.3). A surrogate below the floor does not
+  describe the model and its map must not be read, whatever ``converged`` says.
+- ``sigma_margin`` / ``sigma_decisive``: adjusted-R^2 lead of the chosen blur over the
+  runner-up and whether it exceeds ``SIGMA_MARGIN`` (0.02); below it the blur choice is
+  a coin toss between near-equal fits.
+- ``reliable``: converged, fidelity_ok and (when several seeds ran, see
+  :func:`slice_consistency`) consistent across seeds.
+
+The rank correlations above are between bootstrap refits of *one* sample set; the
+consistency the paper asks for is across independent runs: :func:`slice_consistency`
+compares runs with different seeds (fresh samples each)
+(:mod:`medbrain.tools.slice_stability`).
+
+Budget: the defaults are the reference budget (500 samples, up to 10 SEFE steps);
+``settings.reference_budget`` says whether a run used at least that.
 """
 
 from __future__ import annotations
@@ -66,6 +83,10 @@ from medbrain.tools.slice_input import SliceInput, build_target
 KERNEL_WIDTH = 0.25
 RIDGE_ALPHA = 1.0
 RANK_REFITS = 20
+REFERENCE_SAMPLES = 500
+REFERENCE_STEPS = 10
+FIDELITY_FLOOR = 0.3
+SIGMA_MARGIN = 0.02
 
 
 @dataclass(kw_only=True)
@@ -195,7 +216,7 @@ class _Perturber:
     def __init__(self, inp: SliceInput, segments: np.ndarray, score_fn: nn.Module, batch_size: int):
         self.x = inp.tensor
         padded = inp.pad_map(segments + 1)  # 0 = background/padding (never perturbed)
-        self.index = torch.from_numpy(padded.astype(np.int64))
+        self.index = torch.from_numpy(padded.astype(np.int64)).to(self.x.device)
         self.score_fn = score_fn
         self.batch_size = max(1, int(batch_size))
         self.n_forward = 0
@@ -208,7 +229,8 @@ class _Perturber:
             else:
                 arr = self.x[0].cpu().numpy()
                 blurred = np.stack([ndimage.gaussian_filter(c, sigma, mode="constant") for c in arr])
-                self._blurred[sigma] = torch.from_numpy(blurred.astype(np.float32))[None]
+                self._blurred[sigma] = torch.from_numpy(blurred.astype(np.float32))[None].to(
+                    device=self.x.device, dtype=self.x.dtype)
         return self._blurred[sigma]
 
     @torch.no_grad()
@@ -217,7 +239,8 @@ class _Perturber:
         out = []
         for start in range(0, len(z), self.batch_size):
             chunk = torch.from_numpy(np.asarray(z[start : start + self.batch_size], dtype=np.float32))
-            lookup = torch.cat([torch.ones(chunk.shape[0], 1), chunk], dim=1)  # (b, K + 1)
+            chunk = chunk.to(self.x.device)
+            lookup = torch.cat([torch.ones(chunk.shape[0], 1, device=chunk.device), chunk], dim=1)  # (b, K + 1)
             keep = lookup[:, self.index][:, None].to(self.x.dtype)  # (b, 1, H, W)
             batch = base + (self.x - base) * keep
             out.append(self.score_fn(batch).float().cpu().numpy())
@@ -242,16 +265,17 @@ def _describe(segments: np.ndarray, coef: np.ndarray, target_mask: np.ndarray, t
 
 
 def slice_lime(model: nn.Module, inp: SliceInput, region: str = "WT", *, n_segments: int = 40,
-               compactness: float = 0.1, sigmas: Sequence[float] = (0.0, 4.0), num_samples: int = 64,
-               n_bootstrap: int = 1000, max_steps: int = 4, patience: int = 1, max_sign_entropy: float = 0.0,
-               batch_size: int = 8, top_k: int = 10, seed: int = 0, mask: np.ndarray | None = None,
+               compactness: float = 0.1, sigmas: Sequence[float] = (0.0, 4.0),
+               num_samples: int = REFERENCE_SAMPLES, n_bootstrap: int = 1000, max_steps: int = REFERENCE_STEPS,
+               patience: int = 1, max_sign_entropy: float = 0.0, batch_size: int = 16, top_k: int = 10,
+               seed: int = 0, fidelity_floor: float = FIDELITY_FLOOR, mask: np.ndarray | None = None,
                head: str | None = None) -> SliceResult:
     """SLICE explanation of ``region`` on one slice (see the module docstring).
 
     Cost: ``len(sigmas) * num_samples`` forward passes to choose the blur (the chosen
     one's samples are reused as the first SEFE step) plus ``num_samples`` per further
-    step, at most ``(len(sigmas) + max_steps - 1) * num_samples`` in all. Deterministic
-    for a given ``seed``.
+    step and ``num_samples`` for the fresh final refit, at most
+    ``(len(sigmas) + max_steps) * num_samples`` in all. Deterministic for a given ``seed``.
     """
     region = check_region(region)
     if not sigmas:
@@ -280,6 +304,8 @@ def slice_lime(model: nn.Module, inp: SliceInput, region: str = "WT", *, n_segme
             sigma_scores[f"{float(s):g}"] = adjusted_r2(zz, yy, lime_weights(zz))
         valid = {float(s): v for s, v in zip(sigmas, sigma_scores.values()) if v is not None}
         sigma = max(valid, key=valid.get) if valid else float(sigmas[0])
+        ranked = sorted(valid.values(), reverse=True)
+        sigma_margin = ranked[0] - ranked[1] if len(ranked) > 1 else None
 
         # 2. SEFE: eliminate superpixels whose coefficient sign is unstable across refits.
         retained = np.ones(k_all, dtype=bool)
@@ -322,12 +348,19 @@ def slice_lime(model: nn.Module, inp: SliceInput, region: str = "WT", *, n_segme
                     converged = True
                     break
 
-        # 3. Final surrogate on the last step's samples over the retained superpixels.
+        # 3. Final surrogate refitted on fresh samples over the retained superpixels.
         x, yy, _, cols, boot, entropy = final
         keep = retained[cols]
         coef = np.zeros(k_all)
+        fidelity = None
         if keep.any():
-            coef[cols[keep]] = weighted_ridge(x[:, keep], yy, lime_weights(x[:, keep]))[0][0]
+            z = rng.integers(0, 2, size=(num_samples, k_all)).astype(np.float64)
+            z[:, ~retained] = 1.0
+            zz, yf = design(z, perturber.scores(z, sigma))
+            xf = zz[:, retained]
+            wf = lime_weights(xf)
+            coef[retained] = weighted_ridge(xf, yf, wf)[0][0]
+            fidelity = adjusted_r2(xf, yf, wf)
         pixel_map = np.where(segments >= 0, coef[np.maximum(segments, 0)], 0.0).astype(np.float32)
     stability = {
         "kept_fraction": float(retained.mean()),
@@ -336,7 +369,14 @@ def slice_lime(model: nn.Module, inp: SliceInput, region: str = "WT", *, n_segme
         "rank_correlation_initial": rank0,
         "rank_correlation_final": mean_rank_correlation(boot[:, keep]) if keep.sum() >= 2 else None,
         "converged": bool(converged),
+        "rank_correlation_basis": "bootstrap refits of one sample set (not independent runs)",
+        "fidelity_adjusted_r2": fidelity,
+        "fidelity_floor": float(fidelity_floor),
+        "fidelity_ok": bool(fidelity is not None and fidelity >= fidelity_floor),
+        "sigma_margin": sigma_margin,
+        "sigma_decisive": None if sigma_margin is None else bool(sigma_margin >= SIGMA_MARGIN),
     }
+    stability["reliable"] = bool(stability["converged"] and stability["fidelity_ok"])
     return SliceResult(
         method="slice",
         region=region,
@@ -361,5 +401,7 @@ def slice_lime(model: nn.Module, inp: SliceInput, region: str = "WT", *, n_segme
                   "n_bootstrap": int(n_bootstrap), "max_steps": int(max_steps), "patience": int(patience),
                   "max_sign_entropy": float(max_sign_entropy), "kernel_width": KERNEL_WIDTH,
                   "ridge_alpha": RIDGE_ALPHA, "target": "mean region log-odds over the predicted mask",
-                  "seed": int(seed)},
+                  "seed": int(seed), "fidelity_floor": float(fidelity_floor),
+                  "reference_budget": bool(num_samples >= REFERENCE_SAMPLES and max_steps >= REFERENCE_STEPS)},
     )
+

@@ -69,7 +69,7 @@ def test_invented_number_is_caught_revised_and_passes(analysed_workspace, tmp_pa
     state = outcome.state
     assert all(state["sources"][k] == "llm" for k in SECTION_KEYS)
     revise_prompt = " ".join(str(m.content) for m in llm.calls[1])
-    assert "8.3 mL" in revise_prompt and "no tool result has this value" in revise_prompt
+    assert "8.3 mL" in revise_prompt and "per hour" in revise_prompt
     assert "8.3 mL per hour" not in outcome.files["md"].read_text()
 
 

@@ -10,7 +10,7 @@ import torch
 
 from medbrain.model.config import ModelConfig
 from medbrain.model.hybrid import HybridUNetPlusPlus
-from medbrain.tools.attention import attention, attention_rollout, received_attention
+from medbrain.tools.attention import attention, attention_rollout, gradient_rollout, received_attention
 from medbrain.errors import MedBrainError
 from medbrain.tools.base import NoAttentionError
 from medbrain.tools.slice_input import make_slice_input
@@ -67,3 +67,34 @@ def test_ablation_network_raises_a_clear_error(slice_input):
     with pytest.raises(NoAttentionError, match="no transformer block") as info:
         attention(plain, slice_input, "WT")
     assert isinstance(info.value, MedBrainError)
+
+
+def test_gradient_rollout_algebra():
+    g = torch.Generator().manual_seed(1)
+    att = [torch.softmax(torch.randn(1, 3, 4, 4, generator=g), dim=-1) for _ in range(2)]
+    grads = [torch.randn(1, 3, 4, 4, generator=g) for _ in range(2)]
+    zero = gradient_rollout(att, [torch.zeros_like(a) for a in att])
+    np.testing.assert_allclose(zero, np.eye(4))  # no gradient, no relevance beyond the identity
+    cams = [(gr[0].double() * a[0].double()).clamp_min(0).mean(0) for a, gr in zip(att, grads)]
+    expected = torch.eye(4, dtype=torch.float64)
+    for cam in cams:
+        expected = expected + cam @ expected
+    np.testing.assert_allclose(gradient_rollout(att, grads), expected, rtol=1e-12)
+
+
+def test_gradient_weighted_rollout_on_the_hybrid(hybrid, slice_input):
+    with torch.no_grad():  # the zero-initialised fusion would block every gradient to the transformer
+        hybrid.bottleneck.fuse.weight.normal_(0, 0.05)
+    mask = np.zeros(slice_input.shape, dtype=bool)
+    mask[5:30, 40:80] = True
+    result = attention(hybrid, slice_input, "WT", mask=mask)
+    assert result.variant == "gradient" and result.gradient_token_map.shape == (2, 3)
+    assert result.gradient_token_map.min() >= 0 and result.gradient_token_map.sum() > 0
+    assert result.map.shape == (60, 90) and result.map.min() >= 0
+    assert not np.allclose(result.map, result.plain_map)
+    plain = attention(hybrid, slice_input, "WT", mask=mask, variant="plain")
+    np.testing.assert_allclose(plain.map, result.plain_map)
+    d = json.loads(json.dumps(result.to_dict()))
+    assert d["ranked"] is True and "Chefer" in d["variant"]
+    assert d["plain_rollout"]["role"].startswith("token-mixing diagnostic")
+    assert json.loads(json.dumps(plain.to_dict()))["ranked"] is False

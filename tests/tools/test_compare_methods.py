@@ -53,7 +53,10 @@ def test_concentrated_map_has_energy_one_and_max_inside():
     assert scores["focused"].max_inside_region is True
     assert scores["spread"].energy_inside_region == pytest.approx(100 / 1024)
     assert scores["spread"].max_inside_region is False  # most tied maxima lie outside
-    assert c.best_localised_method == "focused"
+    # Energy alone never names a "best localised" method: that takes the several-slice ranking.
+    assert c.best_localised_method is None and c.to_dict()["localisation_verdict"] == "no clear winner"
+    loc = {m["method"]: m["localisation"] for m in c.to_dict()["methods"]}
+    assert loc["focused"]["mass_lift"] == pytest.approx(1024 / 100) and loc["spread"]["mass_lift"] == pytest.approx(1.0)
 
 
 def test_anti_correlated_pair_is_a_disagreement():
@@ -141,7 +144,7 @@ def test_compare_methods_with_deletion():
                         deletion_steps=10).to_dict()
     aucs = {m["method"]: m["deletion_auc"] for m in d["methods"]}
     assert aucs["true"] < aucs["random"]
-    assert d["most_faithful_method"] == "true"
+    assert d["most_faithful_method"] is None  # one slice, no ranking: no "most faithful"
     assert len(d["methods"][0]["deletion_curve"]["normalised_score"]) == 11
     json.dumps(d)
     only_predict = compare_methods(maps, region, predict=toy_predict(region)).to_dict()
@@ -170,3 +173,28 @@ def test_constant_map_has_undefined_spearman():
     both_flat = compare_methods({"x": np.zeros(SHAPE), "y": np.zeros(SHAPE)}, square())
     assert both_flat.pairs[0].verdict == "undefined"
     assert both_flat.most_agreeing_pair is None
+
+
+def test_common_resolution_agreement_replaces_pixel_numbers():
+    cells = (np.indices(SHAPE)[0] // 8) * 4 + np.indices(SHAPE)[1] // 8
+    m = blob()
+    d = compare_methods({"integrated_gradients": m, "slice": -m}, square(), cells=cells).to_dict()
+    pair = d["pairs"][0]
+    assert d["agreement_resolution"] == "superpixels" and d["agreement_cells"] == 16
+    assert pair["spearman"] == pytest.approx(1.0) and pair["pixel_spearman"] == pytest.approx(-1.0)
+    assert pair["sign_spearman"] == pytest.approx(-1.0)
+
+
+def test_ranking_names_the_best_method_only_when_separated():
+    from medbrain.tools.method_ranking import SliceRecord, rank_methods
+
+    imps = ("baseline", "blur")
+    recs = [SliceRecord(z, {"a": {i: 0.5 + 0.01 * z for i in imps}, "b": {i: 0.1 for i in imps}},
+                        {"a": {i: 0.5 for i in imps}, "b": {i: 0.1 for i in imps}},
+                        {"a": {i: True for i in imps}, "b": {i: True for i in imps}},
+                        {"a": 0.8, "b": 0.3}, {"a": 0.8, "b": 0.3}, {"a": True, "b": False}, 0.1, "ground_truth")
+            for z in range(4)]
+    maps = {"a": blob(), "b": blob(centre=(5, 5))}
+    d = compare_methods(maps, square(), ranking=rank_methods(recs, imps)).to_dict()
+    assert d["most_faithful_method"] == "a" and d["best_localised_method"] == "a"
+    assert d["evaluation"]["n_slices"] == 4 and d["not_beating_random"] == []

@@ -10,6 +10,7 @@ from scipy import ndimage
 
 from medbrain.data.labels import regions_to_labels
 from medbrain.errors import ConfigError, ShapeMismatchError
+from medbrain.train.metrics import dice
 from medbrain.tools.confidence import (
     DEFAULT_THRESHOLDS,
     ConfidenceThresholds,
@@ -50,8 +51,9 @@ def test_confident_probabilities_are_high():
         assert r["level"] == "high", r
         assert r["mean_probability"] >= 0.85 and r["tta_dice"] == 1.0
         assert r["uncertain_fraction"] <= 0.2 and r["mean_entropy_bits"] < 0.5
-    assert all(r["effect"] == "supports" for r in d["reasons"])
-    assert d["tta_variants"] == 3
+    assert all(r["effect"] in ("supports", "reported beside") for r in d["reasons"])
+    assert d["tta_variants"] == 3 and d["calibrated"] is False and "heuristic" in d["levels_basis"]
+    assert d["likely_undersegmented_regions"] == []
     json.dumps(d)
 
 
@@ -67,7 +69,8 @@ def test_noisy_probabilities_near_half_are_low_with_reasons():
         assert d["regions"][name]["level"] == "low"
         assert {f"mean_probability_{name}", f"uncertain_fraction_{name}",
                 f"tta_dice_{name}"} <= factors
-    assert "method_agreement" in factors
+    assert "method_agreement" not in factors  # reported beside the level, never lowers it
+    assert any(r["factor"] == "method_agreement" and r["effect"] == "reported beside" for r in d["reasons"])
     low = next(r for r in d["reasons"] if r["factor"] == "mean_probability_WT")
     assert low["threshold"] == 0.65 and low["points_to"] == "low" and low["value"] < 0.65
 
@@ -120,11 +123,47 @@ def test_moderate_level_between_thresholds_and_tta_disagreement():
     assert c.level in ("moderate", "low")
 
 
-def test_method_agreement_caps_at_moderate():
+def test_method_agreement_is_reported_beside_not_capping():
     probs = confident_probs()
-    c = assess_confidence(probs, label_of(probs), method_agreement=0.1)
-    assert c.level == "moderate"
-    assert c.reasons[-1].factor == "method_agreement" and c.reasons[-1].effect == "lowers"
+    c = assess_confidence(probs, label_of(probs), method_agreement=0.1, explanation={"not_beating_random": ["attention"]})
+    assert c.level == "high"
+    d = c.to_dict()
+    assert d["method_agreement"] == 0.1 and d["explanation"] == {"not_beating_random": ["attention"]}
+    assert c.reasons[-1].factor == "method_agreement" and c.reasons[-1].effect == "reported beside"
+
+
+def test_tta_agreement_is_leave_one_out():
+    a = ball(6).astype(np.float32)
+    b = ball(6, centre=(18, 16, 8)).astype(np.float32)
+    # Two identical variants and one shifted one: each is compared with the *others'* mean.
+    expected = np.mean([dice(a > 0.5, (a + b) / 2 > 0.5), dice(a > 0.5, (a + b) / 2 > 0.5),
+                        dice(b > 0.5, a > 0.5)])
+    assert tta_dice([a, a, b], 0.5) == pytest.approx(expected)
+    assert tta_dice([a, b], 0.5) == pytest.approx(dice(a > 0.5, b > 0.5))
+
+
+def test_probability_just_below_threshold_outside_the_mask_lowers_confidence():
+    """The issue's case: a small confident ET core, a large missed ring at p ~ 0.35-0.45."""
+    probs = confident_probs()
+    ring = ball(8) & ~ball(4)
+    probs[2][ring] = 0.4  # ET probability in [0.2, 0.5) around the predicted ET: likely missed
+    c = assess_confidence(probs, label_of(probs))
+    et = c.regions["ET"]
+    assert et.mean_probability > 0.85  # inside the mask the model is sure...
+    assert et.outside["mass_ratio"] > 0.75 and et.outside["likely_undersegmentation"]
+    assert et.level == "low" and c.level == "low"
+    assert any(r.factor == "likely_undersegmentation_ET" and r.effect == "lowers" for r in c.reasons)
+    assert c.to_dict()["likely_undersegmented_regions"] == ["ET"]
+    assert c.regions["WT"].outside["likely_undersegmentation"] is False
+
+
+def test_empty_region_with_probability_mass_is_flagged_possibly_missed():
+    probs = confident_probs(with_et=False)
+    probs[2][ball(4)] = 0.45
+    d = assess_confidence(probs, label_of(probs)).to_dict()
+    et = d["regions"]["ET"]
+    assert et["level"] == "not applicable" and et["outside"]["possible_missed_region"] is True
+    assert d["possibly_missed_regions"] == ["ET"]
 
 
 def test_missing_tta_is_not_assessed():

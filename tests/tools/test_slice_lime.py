@@ -14,6 +14,7 @@ from sklearn.linear_model import Ridge
 
 from medbrain.tools.base import AttributionError
 from medbrain.tools.slice_input import slice_input_from_stack
+from medbrain.tools.slice_stability import slice_consistency
 from medbrain.tools.slice_lime import (
     lime_weights,
     sign_entropy,
@@ -109,9 +110,13 @@ def test_result_map_stability_and_json(case):
     assert (result.coefficients[~result.retained] == 0).all()
     assert 0 < result.retained.sum() <= k
     assert result.sigma in (0.0, 4.0)
-    assert result.forward_passes <= (2 + FAST["max_steps"] - 1) * FAST["num_samples"]
+    assert result.forward_passes <= (2 + FAST["max_steps"]) * FAST["num_samples"]  # + the fresh refit
     d = json.loads(json.dumps(result.to_dict()))
     st = d["stability"]
+    assert st["fidelity_adjusted_r2"] is not None and st["fidelity_ok"] == (st["fidelity_adjusted_r2"] >= 0.3)
+    assert st["reliable"] == (st["converged"] and st["fidelity_ok"])
+    assert st["sigma_decisive"] == (st["sigma_margin"] >= 0.02)
+    assert d["settings"]["reference_budget"] is False
     assert st["kept_fraction"] == pytest.approx(result.retained.mean())
     assert 0 <= st["mean_sign_entropy_initial"] <= 1
     if result.retained.sum() >= 2:
@@ -123,3 +128,33 @@ def test_result_map_stability_and_json(case):
     # the bright T2/FLAIR lesion drives this network's WT logit most: top, positive
     top = d["top_superpixels"][0]
     assert top["id"] == result.segments[25, 35] and top["coefficient"] > 0
+
+
+def test_consistency_across_independent_seeds(case):
+    model, inp = case
+    runs = [slice_lime(model, inp, "WT", seed=s, **FAST) for s in (0, 1)]
+    c = slice_consistency(runs)
+    assert c["runs"] == 2 and c["seeds"] == [0, 1]
+    assert 0 <= c["kept_jaccard"] <= 1 and c["sign_flips"] >= 0
+    assert c["consistent"] == (c["same_sigma"] and c["sign_flips"] == 0 and c["kept_jaccard"] >= 0.5
+                               and c["rank_correlation"] is not None and c["rank_correlation"] >= 0.5)
+    same = slice_consistency([runs[0], runs[0]])
+    assert same["consistent"] and same["kept_jaccard"] == 1.0 and same["rank_correlation"] == pytest.approx(1.0)
+    assert slice_consistency(runs[:1])["consistent"] is None
+
+
+def test_reference_budget_is_the_default():
+    import inspect
+
+    params = inspect.signature(slice_lime).parameters
+    assert params["num_samples"].default == 500 and params["max_steps"].default == 10
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (the keep mask and blurred baseline must follow the input)")
+def test_runs_with_the_input_on_cuda(case):
+    model, inp = case
+    gpu = slice_input_from_stack(inp.unpad(inp.tensor[0]).copy(), z=inp.z, brain=inp.brain)
+    gpu.tensor = gpu.tensor.cuda()
+    result = slice_lime(model.cuda(), gpu, "WT", seed=0, sigmas=(0.0, 4.0), **FAST)
+    cpu = slice_lime(model.cpu(), inp, "WT", seed=0, sigmas=(0.0, 4.0), **FAST)
+    assert result.sigma == cpu.sigma and np.array_equal(result.retained, cpu.retained)

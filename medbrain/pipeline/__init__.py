@@ -1,0 +1,1 @@
+"""Pipeline layer: case output folders (unique names, locks, staged commits) and the batch runner."""

@@ -1,0 +1,46 @@
+"""The workspace's full budget on a real case: several slices with intervals, randomisation,
+SLICE across seeds, multi-slice Shapley (tiny method settings keep it affordable)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+TINY = {"integrated_gradients": {"n_steps": 4, "max_steps": 4},
+        "slice": {"num_samples": 16, "max_steps": 1, "n_bootstrap": 50, "sigmas": (0.0,), "n_segments": 20}}
+
+
+def test_full_budget_facts(real_case_dir):
+    from medbrain.model.checkpoint import load_checkpoint
+    from medbrain.model.default import default_checkpoint_path
+    from medbrain.tools.workspace import CaseWorkspace
+
+    ws = CaseWorkspace(load_checkpoint(default_checkpoint_path()), tta=False, budget="full", method_settings=TINY)
+    ws.plan.update(slices=3, shapley_slices=2, faithfulness={"fractions": (0.05, 0.2), "random_maps": 2})
+    ws.randomisation_settings["slice"].update(num_samples=8, n_bootstrap=20, n_segments=12)
+    ws.load(real_case_dir)
+    ws.segment()
+    z = ws.default_slice("WT")
+    for method in ("gradcam", "slice", "shapley"):
+        ws.explain(method, "WT", z)
+    comp = ws.compare()
+    ev = comp["evaluation"]
+    assert ev["n_slices"] == 3 and ev["interval"].startswith("95% percentile bootstrap") and ev["slices"][0] == z
+    for m in ("gradcam", "slice"):
+        s = ev["methods"][m]["margin_vs_random"]["baseline"]
+        assert s["ci"][0] <= s["mean"] <= s["ci"][1]
+        assert ev["methods"][m]["beats_random"]["basis"] == "bootstrap interval over slices"
+    assert comp["budget"] == "full" and "budget_note" not in comp
+    rnd = comp["randomisation"]
+    assert set(rnd["methods"]) == {"gradcam", "slice"} and len(rnd["stages"]) == 4
+    sl = ws.facts["explanations"]["slice"]
+    assert sl["consistency"]["runs"] == 2 and sl["consistency"]["seeds"] == [0, 1]
+    assert sl["stability"]["consistent"] == sl["consistency"]["consistent"]
+    shap = ws.facts["explanations"]["shapley"]["regions"]["WT"]
+    assert len(shap["slices"]) == 2 and shap["efficiency_ok"]
+    conf = ws.confidence()
+    assert conf["explanation"]["faithfulness_verdict"] == comp["faithfulness_verdict"]
+    json.dumps(ws.facts)
