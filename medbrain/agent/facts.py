@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from medbrain.facts import get  # noqa: F401  (one nested lookup for the package; re-exported)
+
 METHOD_NAMES = {
     "gradcam": "Grad-CAM",
     "integrated_gradients": "Integrated Gradients",
@@ -38,16 +40,6 @@ def iter_numbers(obj: Any) -> Iterator[float]:
     elif isinstance(obj, (list, tuple)):
         for v in obj:
             yield from iter_numbers(v)
-
-
-def get(facts: dict, *path: str, default: Any = None) -> Any:
-    """Nested lookup that tolerates missing keys and None on the way."""
-    cur: Any = facts
-    for key in path:
-        if not isinstance(cur, dict) or key not in cur or cur[key] is None:
-            return default
-        cur = cur[key]
-    return cur
 
 
 @dataclass
