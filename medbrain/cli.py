@@ -115,7 +115,7 @@ def segment(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="NAME.safetensors (+ NAME.json); default: the shipped model."),
     tta: bool = typer.Option(False, "--tta/--no-tta", help="Average over in-plane flips (no gain on validation, 3.6x slower)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    save_probabilities: bool = typer.Option(False, "--save-probabilities", help="Also write WT/TC/ET probabilities (4-D NIfTI)."),
+    save_probabilities: bool = typer.Option(False, "--probabilities", "--save-probabilities", help="Also write <id>_probs.nii.gz: WT/TC/ET probabilities (4-D NIfTI, float32, input geometry)."),
 ) -> None:
     """Segment one case; write the label map in the input's geometry and label convention."""
     from medbrain.data.loading import load_case

@@ -42,7 +42,7 @@ def atomic_write_nifti(img: nib.Nifti1Image, path: str | Path) -> Path:
     return target
 
 
-def output_header(case: Case, dtype: type | np.dtype) -> nib.Nifti1Header:
+def output_header(case: Case, dtype: type | np.dtype, channels: int = 0) -> nib.Nifti1Header:
     """A clean 3-D header for writing ``dtype`` data: geometry and data type only.
 
     Built from scratch (never copied from the input), so free-text fields such as
@@ -51,7 +51,7 @@ def output_header(case: Case, dtype: type | np.dtype) -> nib.Nifti1Header:
     """
     src = case.header
     hdr = nib.Nifti1Header()
-    hdr.set_data_shape(case.shape)
+    hdr.set_data_shape(case.shape + ((channels,) if channels else ()))
     hdr.set_data_dtype(dtype)
     hdr.set_xyzt_units("mm")
     hdr.set_slope_inter(np.nan, np.nan)
@@ -63,12 +63,13 @@ def output_header(case: Case, dtype: type | np.dtype) -> nib.Nifti1Header:
 
 
 def _image(array: np.ndarray, case: Case, dtype: type | np.dtype) -> nib.Nifti1Image:
-    if tuple(array.shape) != case.shape:
+    """A 3-D map, or a 4-D stack of maps (last axis = channel), on the case's grid."""
+    if tuple(array.shape[:3]) != case.shape or array.ndim not in (3, 4):
         raise ShapeMismatchError(
             f"Cannot write a volume of shape {tuple(array.shape)} for case {case.case_id}, "
             f"whose grid is {case.shape}. Fix: restore/uncrop the result to the full case grid."
         )
-    hdr = output_header(case, dtype)
+    hdr = output_header(case, dtype, channels=array.shape[3] if array.ndim == 4 else 0)
     img = nib.Nifti1Image(np.asarray(array, dtype=dtype), case.affine, hdr)
     img.set_sform(case.affine, code=int(hdr["sform_code"]))
     img.set_qform(case.affine, code=int(hdr["qform_code"]))
@@ -83,5 +84,5 @@ def save_label_map(label_internal: np.ndarray, case: Case, path: str | Path) -> 
 
 def save_volume(array: np.ndarray, case: Case, path: str | Path,
                 dtype: type | np.dtype = np.float32) -> Path:
-    """Write any (X, Y, Z) map (probabilities, attributions...) in the case's geometry."""
+    """Write an (X, Y, Z) map or an (X, Y, Z, C) stack (probabilities...) in the case's geometry."""
     return atomic_write_nifti(_image(np.asarray(array), case, dtype), path)

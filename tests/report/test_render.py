@@ -15,6 +15,7 @@ import pytest
 
 from medbrain.errors import ConfigError
 from medbrain.report import writer as writer_mod
+import medbrain.io as medbrain_io
 from medbrain.report.document import (
     DISCLAIMER,
     FALLBACK_NOTE,
@@ -341,7 +342,7 @@ def test_write_report_replaces_existing_files_in_one_step(tmp_path: Path, monkey
         replaced.append((src, dst))
         return real_replace(src, dst)
 
-    monkeypatch.setattr(writer_mod.os, "replace", spy)
+    monkeypatch.setattr(medbrain_io.os, "replace", spy)
     with old.open() as reader:  # an open reader keeps seeing the complete old file
         write_report(make_doc(tmp_path), out)
         assert reader.read() == "OLD REPORT"
@@ -365,7 +366,7 @@ def test_write_report_failure_leaves_old_files_and_no_temp_files(tmp_path: Path,
             raise OSError(28, "No space left on device")
         return real_fsync(fd)
 
-    monkeypatch.setattr(writer_mod.os, "fsync", failing_fsync)
+    monkeypatch.setattr(medbrain_io.os, "fsync", failing_fsync)
     with pytest.raises(ReportError, match="No space left on device"):
         write_report(make_doc(tmp_path), out)
     assert _listing(out) == {"report.md", "report.json", "figures", "figures/montage_0.png"}  # no temp files
