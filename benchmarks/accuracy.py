@@ -25,9 +25,9 @@ from rich.table import Table
 from medbrain.data.discovery import resolve_case
 from medbrain.data.loading import load_case
 from medbrain.data.preprocessing import preprocess, uncrop
+from medbrain.metrics import mean_scores, score_labels
 from medbrain.model.checkpoint import load_checkpoint
 from medbrain.model.inference import PostProcessing, predict_slices, probs_to_label
-from medbrain.train.metrics import mean_scores, score_labels
 
 REGIONS = ("WT", "TC", "ET")
 

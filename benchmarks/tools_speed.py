@@ -15,7 +15,7 @@ from rich.table import Table
 
 from medbrain.model.checkpoint import load_checkpoint
 from medbrain.model.default import resolve_checkpoint
-from medbrain.tools.workspace import CaseWorkspace
+from medbrain.pipeline.workspace import CaseWorkspace
 
 FAST = {"integrated_gradients": {"n_steps": 16}, "slice": {"num_samples": 32, "max_steps": 2}}
 

@@ -26,12 +26,14 @@ from rich.console import Console
 from rich.table import Table
 from scipy.stats import spearmanr
 
-from medbrain.data.labels import region_masks
 from medbrain.data.loading import load_case
 from medbrain.data.preprocessing import crop, preprocess
+from medbrain.labels import region_masks
+from medbrain.metrics import dice
 from medbrain.model.checkpoint import load_checkpoint
 from medbrain.model.default import resolve_checkpoint
 from medbrain.model.inference import PostProcessing, segment_preprocessed
+from medbrain.pipeline.workspace import RANDOMISATION_SETTINGS
 from medbrain.tools.base import REGIONS
 from medbrain.tools.budget import budget_settings
 from medbrain.tools.confidence import LEVELS, assess_confidence
@@ -40,8 +42,6 @@ from medbrain.tools.method_ranking import bootstrap_mean, rank_methods
 from medbrain.tools.randomisation import cascading_randomisation
 from medbrain.tools.slice_input import build_target, make_slice_input
 from medbrain.tools.slice_stability import slice_consistency
-from medbrain.tools.workspace import RANDOMISATION_SETTINGS
-from medbrain.train.metrics import dice
 
 METHODS = ("gradcam", "integrated_gradients", "slice", "attention")
 QUICK = RANDOMISATION_SETTINGS

@@ -1,16 +1,6 @@
 """Data layer of MedBrainInsight: find, load, validate, preprocess and write BraTS cases."""
 
 from medbrain.data.discovery import MODALITIES, CaseFiles, CaseProblem, find_cases, resolve_case, scan_cases
-from medbrain.data.labels import (
-    INTERNAL_LABELS,
-    REGIONS,
-    SUBREGION_LABELS,
-    LabelConvention,
-    from_internal,
-    region_masks,
-    regions_to_labels,
-    to_internal,
-)
 from medbrain.data.loading import Case, load_case
 from medbrain.data.preprocessing import (
     CropBox,
@@ -25,6 +15,16 @@ from medbrain.data.preprocessing import (
 )
 from medbrain.data.synthetic import make_synthetic_case, synthetic_case_in_memory
 from medbrain.data.writing import atomic_write_nifti, save_label_map, save_volume
+from medbrain.labels import (
+    INTERNAL_LABELS,
+    REGIONS,
+    SUBREGION_LABELS,
+    LabelConvention,
+    from_internal,
+    region_masks,
+    regions_to_labels,
+    to_internal,
+)
 
 __all__ = [
     "INTERNAL_LABELS", "MODALITIES", "REGIONS", "SUBREGION_LABELS",

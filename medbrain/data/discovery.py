@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medbrain.data.labels import LabelConvention
 from medbrain.errors import CaseNotFoundError, FileAccessError, MedBrainError, MissingModalityError
 from medbrain.io import list_folder
+from medbrain.labels import LabelConvention
 
 MODALITIES: tuple[str, ...] = ("t1", "t1ce", "t2", "flair")
 

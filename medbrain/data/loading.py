@@ -10,7 +10,6 @@ import numpy as np
 
 from medbrain.data.checks import check_spatial_size
 from medbrain.data.discovery import MODALITIES, MSD_CHANNELS, CaseFiles, resolve_case
-from medbrain.data.labels import to_internal
 from medbrain.data.nifti import open_nifti, read_data, spatial_shape
 from medbrain.data.quality import background_warnings, check_values
 from medbrain.errors import (
@@ -19,6 +18,7 @@ from medbrain.errors import (
     ShapeMismatchError,
     UnknownLabelError,
 )
+from medbrain.labels import to_internal
 
 AFFINE_TOLERANCE = 1e-3
 

@@ -18,10 +18,10 @@ import numpy as np
 from scipy import ndimage
 
 from medbrain.data.discovery import MODALITIES, MSD_CHANNELS
-from medbrain.data.labels import LabelConvention, from_internal
 from medbrain.data.preprocessing import bounding_box
 from medbrain.data.writing import atomic_write_nifti
 from medbrain.errors import ConfigError
+from medbrain.labels import LabelConvention, from_internal
 
 REFERENCE_SHAPE: tuple[int, int, int] = (240, 240, 155)
 SIDES = ("left", "right")

@@ -9,9 +9,9 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from medbrain.data.labels import from_internal
 from medbrain.data.loading import Case
 from medbrain.errors import ConfigError, ShapeMismatchError
+from medbrain.labels import from_internal
 
 _SUFFIXES = (".nii.gz", ".nii")
 

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from medbrain.data.labels import regions_to_labels
 from medbrain.data.loading import Case
 from medbrain.data.preprocessing import CropBox, Preprocessed, preprocess, uncrop
+from medbrain.labels import regions_to_labels
 from medbrain.model.hybrid import HybridUNetPlusPlus
 from medbrain.model.slicing import inplane_pad, slice_stack
 

@@ -55,9 +55,9 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import ndimage
 
-from medbrain.data.labels import region_masks
 from medbrain.errors import ConfigError, ShapeMismatchError
-from medbrain.train.metrics import dice
+from medbrain.labels import region_masks
+from medbrain.metrics import dice
 
 REGIONS = ("WT", "TC", "ET")
 LEVELS = ("low", "moderate", "high")  # ordered worst to best

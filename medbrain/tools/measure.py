@@ -240,7 +240,7 @@ def _check_inputs(label: np.ndarray, affine: np.ndarray,
     if bad.size:
         raise UnknownLabelError(
             f"Label values {bad.tolist()} are not internal labels 0/1/2/4. "
-            "Fix: convert the map with medbrain.data.labels.to_internal first.")
+            "Fix: convert the map with medbrain.labels.to_internal first.")
     if brain_mask is not None and np.shape(brain_mask) != label.shape:
         raise ShapeMismatchError(
             f"brain_mask shape {np.shape(brain_mask)} differs from label {label.shape}.")

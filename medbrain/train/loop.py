@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
 from medbrain.errors import ConfigError
+from medbrain.metrics import dice
 from medbrain.model.checkpoint import save_checkpoint
 from medbrain.model.config import ModelConfig
 from medbrain.model.hybrid import HybridUNetPlusPlus
@@ -31,7 +32,6 @@ from medbrain.train import distributed as dist_utils
 from medbrain.train.cache import CachedCase, load_cached_case, read_manifest
 from medbrain.train.curves import plot_curves
 from medbrain.train.losses import segmentation_loss
-from medbrain.train.metrics import dice
 from medbrain.train.sampling import Augmentation, SliceDataset, drop_sequences, epoch_samples
 from medbrain.train.state import load_state, save_state
 

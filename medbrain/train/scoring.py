@@ -40,10 +40,10 @@ import numpy as np
 from rich.table import Table
 
 from medbrain.data.discovery import find_cases
-from medbrain.data.labels import LabelConvention, as_convention, to_internal
 from medbrain.data.nifti import open_nifti, read_data, spatial_shape
 from medbrain.errors import CaseNotFoundError, ShapeMismatchError, UnknownLabelError
-from medbrain.train.metrics import DICE_KEYS, HD95_KEYS, REGIONS, SCORE_KEYS, mean_scores, score_labels
+from medbrain.labels import LabelConvention, as_convention, to_internal
+from medbrain.metrics import DICE_KEYS, HD95_KEYS, REGIONS, SCORE_KEYS, mean_scores, score_labels
 
 #: File names written by :func:`write_scores` (in ``out_dir``).
 CSV_NAME = "scores.csv"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from medbrain.data import MODALITIES, Case, load_case, resolve_case
-from medbrain.data.labels import LabelConvention
+from medbrain.labels import LabelConvention
 
 pytestmark = pytest.mark.realdata
 

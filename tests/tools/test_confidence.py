@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from medbrain.data.labels import regions_to_labels
 from medbrain.errors import ConfigError, ShapeMismatchError
-from medbrain.train.metrics import dice
+from medbrain.labels import regions_to_labels
+from medbrain.metrics import dice
 from medbrain.tools.confidence import (
     DEFAULT_THRESHOLDS,
     ConfidenceThresholds,

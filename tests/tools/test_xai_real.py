@@ -25,7 +25,7 @@ TINY = {
 
 @pytest.fixture(scope="module")
 def real_slice(real_case_dir):
-    from medbrain.data.labels import region_masks
+    from medbrain.labels import region_masks
     from medbrain.data.loading import load_case
     from medbrain.data.preprocessing import crop, preprocess
     from medbrain.model.checkpoint import load_checkpoint

@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from medbrain.errors import CaseNotFoundError, ShapeMismatchError, UnknownLabelError
-from medbrain.train.metrics import HD95_EMPTY, SCORE_KEYS
+from medbrain.metrics import HD95_EMPTY, SCORE_KEYS
 from medbrain.train.scoring import (
     CSV_NAME,
     JSON_NAME,

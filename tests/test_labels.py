@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medbrain.data.labels import (
+from medbrain.errors import ConfigError, MedBrainError, UnknownLabelError
+from medbrain.labels import (
     INTERNAL_LABELS,
     REGIONS,
     SUBREGION_LABELS,
@@ -16,7 +17,6 @@ from medbrain.data.labels import (
     regions_to_labels,
     to_internal,
 )
-from medbrain.errors import ConfigError, MedBrainError, UnknownLabelError
 
 # (convention, on-disk values for NCR, ED, ET)
 ENCODINGS = [

@@ -1,4 +1,4 @@
-"""Tests for medbrain.train.metrics: hand-built masks with known answers, and MONAI parity."""
+"""Tests for medbrain.metrics: hand-built masks with known answers, and MONAI parity."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pytest
 
-from medbrain.data.labels import region_masks
 from medbrain.errors import ShapeMismatchError, UnknownLabelError
-from medbrain.train.metrics import (
+from medbrain.labels import region_masks
+from medbrain.metrics import (
     HD95_EMPTY,
     LABEL_DICE_KEYS,
     SCORE_KEYS,

@@ -16,7 +16,7 @@ TINY = {"integrated_gradients": {"n_steps": 4, "max_steps": 4},
 def test_full_budget_facts(real_case_dir):
     from medbrain.model.checkpoint import load_checkpoint
     from medbrain.model.default import default_checkpoint_path
-    from medbrain.tools.workspace import CaseWorkspace
+    from medbrain.pipeline.workspace import CaseWorkspace
 
     ws = CaseWorkspace(load_checkpoint(default_checkpoint_path()), tta=False, budget="full", method_settings=TINY)
     ws.plan.update(slices=3, shapley_slices=2, faithfulness={"fractions": (0.05, 0.2), "random_maps": 2})

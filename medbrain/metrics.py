@@ -32,8 +32,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
-from medbrain.data.labels import REGIONS, SUBREGION_LABELS, LabelConvention, region_masks, to_internal
 from medbrain.errors import ShapeMismatchError, UnknownLabelError
+from medbrain.labels import REGIONS, SUBREGION_LABELS, LabelConvention, region_masks, to_internal
 
 #: HD95 (mm) reported when exactly one of prediction/truth is empty (BraTS convention).
 HD95_EMPTY: float = 373.13
