@@ -4,6 +4,13 @@ load -> segment -> (measure || plan -> gradcam -> integrated_gradients -> slice 
 -> compare) -> confidence -> figure -> draft -> verify -> (revise -> verify)* -> finalize
 -> render.
 
+With an LLM, ``draft`` is structured by default (:mod:`medbrain.agent.drafting`): the model
+returns JSON sentences that cite facts by ``{path}`` and code renders the values;
+``drafting="free"`` keeps the older free-text draft (used by the evals of what LLMs write).
+After the last revision, ``finalize`` removes each sentence the verifier rejected and keeps
+the rest when it still passes (``llm-pruned``); only a section with nothing left that
+passes falls back to the grounded writer.
+
 Explanation nodes run one after another: they share one network and captum's hooks, so
 threads would corrupt each other; measurement (numpy only) runs beside them. Without an
 LLM, ``draft`` is the deterministic grounded writer. With one, drafting and revising are
@@ -26,12 +33,14 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 
+from medbrain.agent.drafting import RenderedDraft, parse_draft, reference_menu, menu_text, render_draft, response_format
 from medbrain.agent.facts_view import compact_facts
 from medbrain.agent.safety import safety_claims
 from medbrain.agent.sections import parse_sections
 from medbrain.agent.state import ReportState
 from medbrain.agent.verifier import verify_text
 from medbrain.agent.writer import SECTION_KEYS, grounded_sections, patient_summary
+from medbrain.facts import FactCatalogue
 from medbrain.prompts import load_prompt
 from medbrain.tools.workspace import METHODS, CaseWorkspace
 
@@ -49,6 +58,32 @@ class GraphOptions:
     render: Callable[[ReportState], dict[str, Any]] | None = None
     facts_view: Callable[[dict[str, Any]], dict[str, Any]] | None = compact_facts  # None: full facts
     llm_log: list[dict[str, Any]] = field(default_factory=list)
+    drafting: str = "structured"  # "structured" (JSON sentences citing facts) | "free" (markdown text)
+
+
+def verify_section(text: str, facts: dict[str, Any], key: str = "") -> dict[str, Any]:
+    """One section's verification record: the sentence-level verifier plus the safety checks."""
+    if not text.strip():
+        return {"passed": False, "status": "failed", "claims_checked": 0, "missing": True,
+                "unsupported": [{"kind": "section", "text": key, "supported": False,
+                                 "reason": "section missing or empty"}], "claims": [], "sentences": []}
+    result = verify_text(text, facts)
+    result.extra.extend(safety_claims(text))  # diagnoses, treatment orders, identifiers
+    return result.to_dict()
+
+
+def prune_unsupported(text: str, record: dict[str, Any], facts: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """``text`` without the sentences the verifier rejected, if what is left passes; else None."""
+    sentences = record.get("sentences") or []
+    kept = " ".join(s["text"] for s in sentences if s["verdict"] != "unsupported")
+    if not kept.strip() or kept.strip() == text.strip():
+        return None
+    again = verify_section(kept, facts)
+    if not again["passed"]:
+        return None
+    again["removed"] = [s["text"] for s in sentences if s["verdict"] == "unsupported"]
+    again["removed_claims"] = record.get("unsupported", [])
+    return kept, again
 
 
 def facts_block(facts: dict[str, Any]) -> str:
@@ -165,11 +200,35 @@ class ReportAgent:
             sections = {k: sections[k] or previous.get(k, "") for k in SECTION_KEYS}
         return sections, parsed.get(SUMMARY_KEY, "")
 
+    def _structured(self, feedback: str | None, previous: str) -> dict:
+        """Ask for JSON sentences citing facts by path; render them; log what survived rendering."""
+        cat = FactCatalogue.from_facts(self.ws.facts)
+        task = Template(load_prompt("report_draft")).substitute(menu=menu_text(reference_menu(cat)))
+        messages: list[BaseMessage] = [SystemMessage(load_prompt("draft_system")), HumanMessage(content=task)]
+        if feedback is not None:
+            messages.append(AIMessage(content=previous))
+            messages.append(HumanMessage(content=Template(load_prompt("draft_revise")).substitute(findings=feedback)))
+        try:
+            reply = self.llm.bind(response_format=response_format()).invoke(messages)
+            raw = _content_text(reply)
+            rendered: RenderedDraft | None = render_draft(parse_draft(raw), cat)
+        except Exception as exc:  # endpoint down, invalid JSON, schema mismatch: the fallback covers it
+            self.opt.llm_log.append({"error": f"{type(exc).__name__}: {exc}"[:300], "drafting": "structured"})
+            return {"sections": {k: "" for k in SECTION_KEYS}, "patient_summary": "", "draft_text": "",
+                    "draft_problems": []}
+        self.opt.llm_log.append({"drafting": "structured", "chars": len(raw), "sentences": rendered.counts()})
+        return {"sections": {k: rendered.sections[k] for k in SECTION_KEYS},
+                "patient_summary": rendered.sections["patient_summary"], "draft_text": raw,
+                "draft_problems": rendered.problems()}
+
     def draft(self, state: ReportState) -> dict:
         facts = self.ws.facts
         if self.llm is None:
             return {"sections": grounded_sections(facts), "patient_summary": patient_summary(facts),
                     "sources": {k: "grounded" for k in SECTION_KEYS}, "draft_text": ""}
+        if self.opt.drafting == "structured":
+            return {**self._structured(None, ""), "sources": {k: "llm" for k in SECTION_KEYS},
+                    "facts": dict(self.ws.facts)}
         messages: list[BaseMessage] = [SystemMessage(load_prompt("report_system")), self._task_message(state)]
         text = self._tool_loop(messages)
         sections, summary = self._from_text(text)
@@ -178,18 +237,10 @@ class ReportAgent:
 
     def verify(self, state: ReportState) -> dict:
         facts = self.ws.facts
-        results: dict[str, dict] = {}
         sections = state.get("sections") or {}
-        for key in (*SECTION_KEYS, SUMMARY_KEY):
-            text = state.get("patient_summary", "") if key == SUMMARY_KEY else sections.get(key, "")
-            if not text.strip():
-                results[key] = {"passed": False, "claims_checked": 0, "missing": True,
-                                "unsupported": [{"kind": "section", "text": key, "supported": False,
-                                                 "reason": "section missing or empty"}], "claims": []}
-            else:
-                result = verify_text(text, facts)
-                result.claims.extend(safety_claims(text))  # diagnoses, treatment orders, identifiers
-                results[key] = result.to_dict()
+        results = {key: verify_section(state.get("patient_summary", "") if key == SUMMARY_KEY
+                                       else sections.get(key, ""), facts, key)
+                   for key in (*SECTION_KEYS, SUMMARY_KEY)}
         return {"verification": results}
 
     def route_after_verify(self, state: ReportState) -> str:
@@ -203,6 +254,13 @@ class ReportAgent:
         for key, result in state["verification"].items():
             for claim in result["unsupported"]:
                 findings.append(f"- [{key}] {claim['text']!r}: {claim['reason']}")
+        if self.opt.drafting == "structured":
+            findings += [f"- {p}" for p in state.get("draft_problems") or []]
+            out = self._structured("\n".join(findings), state.get("draft_text", ""))
+            previous = state.get("sections") or {}
+            out["sections"] = {k: out["sections"][k] or previous.get(k, "") for k in SECTION_KEYS}
+            out["patient_summary"] = out["patient_summary"] or state.get("patient_summary", "")
+            return {**out, "revisions": state.get("revisions", 0) + 1, "facts": dict(self.ws.facts)}
         prompt = Template(load_prompt("report_revise")).substitute(
             findings="\n".join(findings), draft=state.get("draft_text", "").replace("</draft>", ""))
         messages: list[BaseMessage] = [SystemMessage(load_prompt("report_system")), self._task_message(state),
@@ -218,8 +276,24 @@ class ReportAgent:
         sources = dict(state.get("sources") or {})
         grounded = grounded_sections(facts)
         warnings = list(state.get("warnings") or [])
+        verification = dict(state["verification"])
+        for key in (*SECTION_KEYS, SUMMARY_KEY):
+            text = state.get("patient_summary", "") if key == SUMMARY_KEY else sections.get(key, "")
+            if verification[key]["passed"] or self.llm is None:
+                continue
+            pruned = prune_unsupported(text, verification[key], facts)
+            if pruned is None:
+                continue
+            kept, verification[key] = pruned
+            if key == SUMMARY_KEY:
+                state = {**state, "patient_summary": kept}
+            else:
+                sections[key] = kept
+                sources[key] = "llm-pruned"
+            warnings.append(f"Section {key!r}: {len(verification[key]['removed'])} sentence(s) the verifier "
+                            "rejected were removed; the rest passed.")
         for key in SECTION_KEYS:
-            if not state["verification"][key]["passed"]:
+            if not verification[key]["passed"]:
                 sections[key] = grounded[key]
                 sources[key] = "grounded-fallback"
                 warnings.append(f"Section {key!r} failed verification after {state.get('revisions', 0)} "
@@ -228,11 +302,11 @@ class ReportAgent:
         if errors:
             warnings.append(f"The LLM failed {len(errors)} time(s) (first: {errors[0]}).")
         summary = state.get("patient_summary", "")
-        if not state["verification"][SUMMARY_KEY]["passed"]:
+        if not verification[SUMMARY_KEY]["passed"]:
             summary = patient_summary(facts)
             sources[SUMMARY_KEY] = "grounded-fallback"
         return {"sections": sections, "sources": sources, "patient_summary": summary, "warnings": warnings,
-                "facts": dict(facts)}
+                "facts": dict(facts), "verification": verification}
 
     def render(self, state: ReportState) -> dict:
         return self.opt.render(state) if self.opt.render else {}

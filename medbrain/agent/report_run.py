@@ -58,10 +58,13 @@ def build_document(state: ReportState, ws: CaseWorkspace, settings: LLMSettings,
         sections.append(Section(
             key=key, title=SECTION_TITLES[key], text=state["sections"][key], source=source,
             verified=result["passed"] or fallback,
-            unsupported_claims=[f"{c['text']}: {c['reason']}" for c in result["unsupported"]]))
+            unsupported_claims=[f"{c['text']}: {c['reason']}"
+                                for c in result["unsupported"] or result.get("removed_claims", [])]))
     verification = {
         "sections": {k: {"passed": v["passed"], "claims_checked": v["claims_checked"],
-                         "unsupported": v["unsupported"]} for k, v in state["verification"].items()},
+                         "unsupported": v["unsupported"], "removed_sentences": v.get("removed", [])}
+                     for k, v in state["verification"].items()},
+        "pruned_sections": [k for k in SECTION_KEYS if state["sources"][k] == "llm-pruned"],
         "revisions": state.get("revisions", 0),
         "fallback_sections": [k for k in SECTION_KEYS if state["sources"][k] == "grounded-fallback"],
         "patient_summary_source": state["sources"].get(SUMMARY_KEY, state["sources"][SECTION_KEYS[0]]),
@@ -97,8 +100,12 @@ def generate_report(
     llm: BaseChatModel | None = None,
     formats: str = "md,html,json",
     max_revisions: int = 2,
+    drafting: str = "structured",
 ) -> ReportOutcome:
-    """Run the graph on one case and write report.{md,html,json}, the prediction and figures."""
+    """Run the graph on one case and write report.{md,html,json}, the prediction and figures.
+
+    ``drafting`` (with an LLM): ``structured`` JSON sentences citing facts, or ``free`` text.
+    """
     start = time.perf_counter()
     case_path = roots.check(case_path)
     out_dir = Path(out_dir)
@@ -107,7 +114,7 @@ def generate_report(
     tools = build_tools(workspace, roots)
     work_dir = out_dir / ".work"
     work_dir.mkdir(exist_ok=True)
-    options = GraphOptions(max_revisions=max_revisions, figure_dir=work_dir,
+    options = GraphOptions(max_revisions=max_revisions, figure_dir=work_dir, drafting=drafting,
                            attach_image=llm is not None and supports_images(settings))
     files: dict[str, Path] = {}
 

@@ -14,11 +14,12 @@ class ReportState(TypedDict, total=False):
     case_path: str
     facts: Annotated[dict[str, Any], merge_dicts]
     sections: dict[str, str]  # section key -> text (current draft)
-    sources: dict[str, str]  # section key -> "llm" | "grounded" | "grounded-fallback"
+    sources: dict[str, str]  # section key -> "llm" | "llm-pruned" | "grounded" | "grounded-fallback"
     patient_summary: str
     verification: dict[str, dict]  # section key -> VerificationResult.to_dict()
     revisions: int
     draft_text: str
+    draft_problems: list[str]  # structured drafting: sentences dropped before verification, and why
     figures: list[str]
     warnings: list[str]
     llm_messages: int

@@ -130,7 +130,7 @@ def _agent_class():
             from medbrain.agent.graph import GraphOptions
 
             super().__init__(_FactsOnly(facts), [], llm,
-                             GraphOptions(max_revisions=max_revisions, facts_view=facts_view))
+                             GraphOptions(max_revisions=max_revisions, facts_view=facts_view, drafting="free"))
             self.history = _history_messages(history or [])
             self.facts_view = facts_view
             self.calls: list[dict[str, Any]] = []

@@ -24,7 +24,7 @@ SECTION_TITLES: dict[str, str] = {
     "confidence": "3. Confidence analysis",
     "recommendations": "4. Clinical recommendations",
 }
-SECTION_SOURCES = ("llm", "grounded", "grounded-fallback")
+SECTION_SOURCES = ("llm", "llm-pruned", "grounded", "grounded-fallback")
 
 DISCLAIMER = (
     "Research tool, not a medical device. Not for diagnosis or treatment decisions. "
@@ -58,7 +58,7 @@ class Section:
     key: str  # one of SECTION_TITLES
     title: str
     text: str  # untrusted markdown-ish text
-    source: str  # "llm" | "grounded" | "grounded-fallback"
+    source: str  # "llm" | "llm-pruned" | "grounded" | "grounded-fallback"
     verified: bool
     unsupported_claims: list[str] = field(default_factory=list)
 
@@ -165,6 +165,8 @@ def section_status(section: Section) -> str:
     """One line saying who wrote the section and whether it passed the verifier."""
     if section.source == "llm":
         who = "LLM draft"
+    elif section.source == "llm-pruned":
+        who = "LLM draft with the sentences the verifier rejected removed"
     elif section.source == "grounded":
         who = "grounded writer (deterministic, from the tool facts)"
     elif section.source == "grounded-fallback":
@@ -183,6 +185,8 @@ def claims_heading(section: Section) -> str:
     """Caption for a section's list of unsupported claims."""
     if section.source == "grounded-fallback":
         return "Unsupported claims in the rejected LLM draft"
+    if section.source == "llm-pruned":
+        return "Claims of the removed sentences"
     return "Unsupported claims flagged by the verifier"
 
 
