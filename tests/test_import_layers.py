@@ -28,9 +28,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("data",),
     ("model",),
     ("tools", "train"),  # algorithms on arrays | training; neither imports the other
+    ("report",),  # renderers and figures: documents and montages from facts (errors/io/facts only)
     ("pipeline",),  # application: case workspace, tool registry, tool log, batch runner
     ("agent",),
-    ("report",),
     ("evals",),
     ("cli",),
 ]
@@ -38,20 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
 #: Temporary exceptions, (importing module, imported module). Each one names the file
 #: that keeps it and how it goes away; a stale entry fails test_allowlist_is_current.
 ALLOWED: dict[tuple[str, str], str] = {
-    # Re-export shims left in tools/ because agent/evals code (not edited in issue 12's
-    # layering change) still imports the old paths. Remove each shim once
-    # medbrain/agent/{chat,graph,report_run,report_batch}.py, medbrain/evals/make_fixtures.py
-    # and tests/agent/ import medbrain.pipeline.workspace / medbrain.pipeline.registry.
-    ("medbrain.tools.workspace", "medbrain.pipeline.workspace"): "shim for agent/evals imports",
-    ("medbrain.tools.registry", "medbrain.pipeline.registry"): "shim for agent imports",
-    # CaseWorkspace.montage draws the figure through report.figures; agent/graph.py's figure
-    # node calls it. Open design question: figures (and the report renderers agent uses,
-    # below) depend only on errors/io, so either report ranks below pipeline, or figures
-    # move below pipeline and agent/report_run.py moves above report.
-    ("medbrain.pipeline.workspace", "medbrain.report.figures"): "CaseWorkspace.montage, used by agent/graph.py",
-    # agent/report_run.py writes the report files itself (agent is ranked below report).
-    ("medbrain.agent.report_run", "medbrain.report.document"): "agent writes reports",
-    ("medbrain.agent.report_run", "medbrain.report.writer"): "agent writes reports",
+    # none: every import points down the layers
 }
 
 RANK: dict[str, int] = {name: rank for rank, names in enumerate(LAYERS) for name in names}

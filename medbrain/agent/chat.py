@@ -23,8 +23,8 @@ from typing_extensions import TypedDict
 from medbrain.errors import MedBrainError
 from medbrain.prompts import load_prompt
 from medbrain.tools.paths import AllowedRoots
-from medbrain.tools.registry import build_tools
-from medbrain.tools.workspace import CaseWorkspace
+from medbrain.pipeline.registry import build_tools
+from medbrain.pipeline.workspace import CaseWorkspace
 
 HELP = """Commands:
   /load CASE        load a case (under an allowed data root)

@@ -42,7 +42,7 @@ from medbrain.agent.verifier import verify_text
 from medbrain.agent.writer import SECTION_KEYS, grounded_sections, patient_summary
 from medbrain.facts import FactCatalogue
 from medbrain.prompts import load_prompt
-from medbrain.tools.workspace import METHODS, CaseWorkspace
+from medbrain.pipeline.workspace import METHODS, CaseWorkspace
 
 SUMMARY_KEY = "patient_summary"
 
@@ -126,7 +126,7 @@ class ReportAgent:
     def plan_explanations(self, state: ReportState) -> dict:
         region = self.opt.region
         label = self.ws.prediction.label
-        from medbrain.data.labels import region_masks
+        from medbrain.labels import region_masks
 
         if not region_masks(label)[region].any():
             self.plan = None

@@ -14,7 +14,7 @@ from medbrain.data.discovery import CaseFiles, resolve_case, scan_cases
 from medbrain.errors import CaseNotFoundError, MedBrainError
 from medbrain.pipeline.batch import BatchItem
 from medbrain.tools.paths import AllowedRoots
-from medbrain.tools.workspace import CaseWorkspace
+from medbrain.pipeline.workspace import CaseWorkspace
 
 
 def _input_path(files: CaseFiles) -> Path:

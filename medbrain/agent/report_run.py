@@ -20,8 +20,8 @@ from medbrain.io import atomic_write_lines
 from medbrain.report.document import SECTION_TITLES, ReportDocument, Section
 from medbrain.report.writer import write_report
 from medbrain.tools.paths import AllowedRoots
-from medbrain.tools.registry import build_tools
-from medbrain.tools.workspace import CaseWorkspace
+from medbrain.pipeline.registry import build_tools
+from medbrain.pipeline.workspace import CaseWorkspace
 
 PACKAGES = ("torch", "segmentation-models-pytorch", "transformers", "captum", "langgraph", "langchain-core", "nibabel")
 

@@ -29,7 +29,7 @@ FAST_DELETION_STEPS = 5
 
 def case_facts(checkpoint: Any, case_path: str | Path, *, seed: int = 0, device: str = "cpu") -> dict[str, Any]:
     """The facts of one case with the fast eval settings (no TTA, short IG/SLICE, 5 deletion steps)."""
-    from medbrain.tools.workspace import CaseWorkspace
+    from medbrain.pipeline.workspace import CaseWorkspace
 
     ws = CaseWorkspace(checkpoint, device=device, tta=False, seed=seed,
                        method_settings=FAST_METHOD_SETTINGS, deletion_steps=FAST_DELETION_STEPS)

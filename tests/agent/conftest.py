@@ -56,7 +56,7 @@ def shipped_checkpoint():
 
 @_pytest.fixture(scope="session")
 def analysed_workspace(shipped_checkpoint, real_case_dir):
-    from medbrain.tools.workspace import CaseWorkspace
+    from medbrain.pipeline.workspace import CaseWorkspace
 
     ws = CaseWorkspace(shipped_checkpoint, tta=False, method_settings=FAST, deletion_steps=3)
     ws.load(real_case_dir)

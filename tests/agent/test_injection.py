@@ -9,7 +9,7 @@ import nibabel as nib
 
 from medbrain.agent.graph import facts_block
 from medbrain.data.synthetic import make_synthetic_case
-from medbrain.tools.workspace import CaseWorkspace
+from medbrain.pipeline.workspace import CaseWorkspace
 
 
 def test_facts_block_cannot_close_its_delimiter():
