@@ -24,12 +24,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from medbrain.agent.grounding import claims as checks
+from medbrain.agent.grounding import confidence_claims, relations
 from medbrain.agent.grounding.claims import Claim
 from medbrain.agent.grounding.numbers import check_sentence_numbers
 from medbrain.agent.grounding.text import normalise, split_sentences
 from medbrain.agent.grounding.numbers import SentenceContext
 from medbrain.facts import FactCatalogue
 
+_BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _PRONOUN_RE = re.compile(r"^\s*(?:it|its|this|that|they|these|those|the latter|the former)\b", re.I)
 
 __all__ = ["Claim", "SentenceResult", "VerificationResult", "verify_text", "catalogue_of"]
@@ -102,7 +104,10 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
         shown = v.mention.raw + (f" {v.mention.unit}" if v.mention.unit and not v.mention.unit.startswith("other:") else "")
         result.claims.append(Claim("number", shown, v.supported, v.reason))
     for check in (checks.check_sides, checks.check_anatomy, checks.check_subregions, checks.check_methods,
-                  checks.check_sequences, checks.check_confidence, checks.check_clinical, checks.check_names):
+                  checks.check_sequences, confidence_claims.check_confidence, checks.check_clinical, checks.check_names,
+                  relations.check_laterality, relations.check_structure_rank, relations.check_subregion_proportions,
+                  relations.check_method_results, relations.check_reliability, relations.check_compound_lobes,
+                  relations.check_sequence_relations):
         result.claims.extend(check(sentence, cat))
     result.claims.extend(checks.check_meta(sentence))
     return result
@@ -112,6 +117,9 @@ def verify_text(text: str, facts: dict | FactCatalogue) -> VerificationResult:
     """Check every sentence of ``text`` against the facts."""
     cat = catalogue_of(facts)
     result = VerificationResult()
+    if _BIDI_RE.search(text):
+        result.extra.append(Claim("hidden text", "bidirectional control character", False,
+                                  "right-to-left overrides reorder what a reader sees"))
     clean = normalise(text)
     carried: str | None = None
     for sentence in split_sentences(clean):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from medbrain.agent.grounding.lexicon import (
     ANATOMY_TERMS, CERTAINTY_HIGH_RE, CERTAINTY_LOW_RE, CLINICAL_CLASSES, DISCLAIMER_RE, INFRATENTORIAL,
-    KNOWN_PROPER, META_RE, METHOD_TERMS, OTHER_XAI_TERMS, REGION_TERMS, SEQUENCE_TERMS, SUPRATENTORIAL_LOBES,
+    KNOWN_PROPER, META_EXTRA_RE, META_RE, METHOD_TERMS, OTHER_XAI_TERMS, REGION_TERMS, SEQUENCE_TERMS, SUPRATENTORIAL_LOBES,
 )
 from medbrain.agent.grounding.text import is_negated_at, mixed_script_words, negation_scopes, non_latin_words
 from medbrain.facts import FactCatalogue, display_word, get
@@ -61,7 +61,7 @@ _PARTIAL_RE = re.compile(r"\b(?:partly|partially|part of|some of|also|extends?|r
 _MIDLINE_RE = re.compile(r"\bmidline\b", re.I)
 _MIDLINE_CROSS_RE = re.compile(r"\b(cross(?:es|ed|ing)?|extend(?:s|ed|ing)? (?:across|over|past|beyond)|span(?:s|ning)?|"
                                r"traverses?|breach(?:es)?|past|beyond|over)\b(?:\s+\w+){0,2}\s*$", re.I)
-_PRIMARY_RE = re.compile(r"\b(primar(?:y|ily)|mainly|mostly|predominantly|chiefly|largely|centred|centered|"
+_PRIMARY_RE = re.compile(r"\b(primar(?:y|ily)|mainly|mostly|predominantly|chiefly|largely|centred|centered|bulk|majority|most of|"
                          r"epicentre|epicenter|principal(?:ly)?|main(?:ly)?)\b", re.I)
 _DOMINANT_RE = re.compile(
     r"\b(relied (?:mostly|most|mainly|chiefly|primarily|heavily) on|rel(?:ies|y) (?:mostly|most|mainly|chiefly|primarily) on|"
@@ -95,11 +95,19 @@ def check_sides(s: str, cat: FactCatalogue) -> list[Claim]:
     measured = side.get("side", "none")
     shares = {"left": float(side.get("left_fraction") or 0.0), "right": float(side.get("right_fraction") or 0.0)}
     claims = []
+    structure_sides = {st.get("name"): st.get("side") for st in
+                       (get(cat.raw, "measurements", "location", "structures", default=[]) or [])}
+    named_structures = {ANATOMY_TERMS[a.group(1).lower()][0] for a in _ANATOMY_RE.finditer(s)}
     for m in _SIDE_RE.finditer(s):
         if _NOT_SIDE_AFTER.match(s[m.end():]) and not re.match(r"^\s*(?:hemisphere|side|lobe)", s[m.end():], re.I):
             continue
+        if re.match(r"^(?:left|right)[- ](?:sided|hemispheric|predominan|dominant|lateral)", s[m.start():], re.I):
+            continue  # an adjective about the whole tumour: relations.check_laterality
         word = m.group(1).lower()
         share = shares[word]
+        if side and measured == "bilateral" and any(structure_sides.get(n) == word for n in named_structures if n):
+            claims.append(_claim("side", m.group(0), True, ""))  # "the insular component is on the left"
+            continue
         if not side:
             claims.append(_claim("side", m.group(0), False, "no side was measured"))
             continue
@@ -260,7 +268,8 @@ def check_methods(s: str, cat: FactCatalogue) -> list[Claim]:
             near = [k for a, b, k in mentions if abs(a - m.start()) < 80]
             negated = is_negated_at(s, m.start(), m.end())
             if not near:
-                ok = negated and not target
+                hypothetical = re.search(r"\b(?:before|would|could|until|needed|need|required|cannot|no)\b", s[:m.start()], re.I)
+                ok = (negated or bool(hypothetical)) and not target
                 claims.append(_claim("relation", m.group(0), ok, f"the comparison names {display_word(target) if target else 'no'} "
                                                                  "method here"))
                 continue
@@ -287,10 +296,14 @@ def check_methods(s: str, cat: FactCatalogue) -> list[Claim]:
         if dis or agr:
             negated = is_negated_at(s, (dis or agr).start(), (dis or agr).end())
             says_agree = bool(agr and not dis) != negated
+            partial = bool(re.search(r"\b(?:partial(?:ly)?|partly|somewhat|moderately|to some extent|in part)\b", s, re.I))
             verdict = (info or {}).get("verdict")
             if info is None:
                 ok = False
                 reason = "these two methods were not compared"
+            elif says_agree and partial:
+                ok = verdict == "partial" or (verdict == "agree" and pair != least)
+                reason = f"the comparison's verdict for {label} is {verdict!r}"
             elif says_agree:
                 strong = bool(_STRONG_RE.search(s))
                 ok = (pair == most or verdict == "agree") if strong else verdict in ("agree", "partial") or pair == most
@@ -299,9 +312,11 @@ def check_methods(s: str, cat: FactCatalogue) -> list[Claim]:
             else:
                 ok = verdict == "disagree" or pair == least
                 reason = f"the comparison's verdict for {label} is {verdict!r}"
-            if info is not None and re.search(r"\b(?:least|lowest|weakest)\b", s, re.I):
+            if info is None or partial:
+                pass
+            elif re.search(r"\b(?:least|lowest|weakest)\b", s, re.I):
                 ok, reason = pair == least, f"the least agreeing pair is {display_word(sorted(least))}"
-            elif info is not None and says_agree and re.search(r"\b(?:most|best|closest|highest|strongest)\b", s, re.I):
+            elif says_agree and re.search(r"\b(?:most|best|closest|highest|strongest)\b", s, re.I):
                 ok, reason = pair == most, f"the most agreeing pair is {display_word(sorted(most))}"
             claims.append(_claim("relation", f"{label} {'agree' if says_agree else 'disagree'}", ok, reason))
     return claims
@@ -373,7 +388,11 @@ def _disclaimer_spans(s: str) -> list[tuple[int, int]]:
     for m in DISCLAIMER_RE.finditer(s):
         stop = re.search(r"[;.]|\bbut\b", s[m.end():])
         spans.append((m.start(), m.end() + (stop.start() if stop else len(s) - m.end())))
-    for m in re.finditer(r"\bno (?:treatment|clinical|diagnostic|therapeutic|medical) (?:recommendation|advice|decision)s?\b"
+    for m in re.finditer(r"\b(?:no|neither|nor|not)\s+(?:a\s+)?(?:diagnos\w*|grad\w*|treatment|prognos\w*|therapy|"
+                         r"recommendation)(?:\s*(?:,|or|nor|and)\s*(?:a\s+)?(?:diagnos\w*|grad\w*|treatment|prognos\w*|"
+                         r"therapy|treatment recommendation))*\s+(?:can|could|may|should|is|are)\s+(?:be\s+)?"
+                         r"(?:inferred|derived|made|given|drawn|offered|provided|implied|concluded)\b"
+                         r"|\bno (?:treatment|clinical|diagnostic|therapeutic|medical) (?:recommendation|advice|decision)s?\b"
                          r"|\b(?:makes|gives|offers) no (?:diagnosis|treatment|clinical)\b|\bno diagnos\w*", s, re.I):
         spans.append((m.start(), m.end()))
     return spans
@@ -400,7 +419,8 @@ def check_clinical(s: str, cat: FactCatalogue) -> list[Claim]:
 
 
 def check_meta(s: str) -> list[Claim]:
-    claims = [Claim("meta", m.group(0), False, "meta text or an instruction, not a finding") for m in META_RE.finditer(s)]
+    claims = [Claim("meta", m.group(0), False, "meta text or an instruction, not a finding")
+              for pattern in (META_RE, META_EXTRA_RE) for m in pattern.finditer(s)]
     for word in mixed_script_words(s):
         claims.append(Claim("hidden text", word, False, "a word mixing alphabets (homoglyphs hide what it says)"))
     for word in non_latin_words(s)[:3]:

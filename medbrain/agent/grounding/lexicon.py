@@ -86,6 +86,7 @@ ANATOMY_TERMS: dict[str, tuple[str | None, str]] = {
     "posterior limb": ("internal capsule", "part"), "anterior limb": ("internal capsule", "part"),
     "pulvinar": ("thalamus", "part"),
     # not covered by the atlas at all
+    "posterior fossa": (None, "uncovered"), "infratentorial": (None, "uncovered"),
     "cerebellum": (None, "uncovered"), "cerebellar": (None, "uncovered"), "vermis": (None, "uncovered"),
     "basal ganglia": (None, "uncovered"), "putamen": (None, "uncovered"), "caudate": (None, "uncovered"),
     "caudate nucleus": (None, "uncovered"), "globus pallidus": (None, "uncovered"), "lentiform": (None, "uncovered"),
@@ -104,7 +105,7 @@ ANATOMY_TERMS: dict[str, tuple[str | None, str]] = {
     "limbic": (None, "uncovered"), "grey matter": (None, "uncovered"), "gray matter": (None, "uncovered"),
     "deep grey matter": (None, "uncovered"), "deep gray matter": (None, "uncovered"),
 }
-INFRATENTORIAL = {"cerebellum", "cerebellar", "vermis", "cerebellopontine angle", "fourth ventricle", "pons",
+INFRATENTORIAL = {"posterior fossa", "infratentorial", "cerebellum", "cerebellar", "vermis", "cerebellopontine angle", "fourth ventricle", "pons",
                   "pontine", "medulla"}
 SUPRATENTORIAL_LOBES = {"frontal lobe", "parietal lobe", "temporal lobe", "occipital lobe", "insula"}
 
@@ -113,7 +114,7 @@ SUPRATENTORIAL_LOBES = {"frontal lobe", "parietal lobe", "temporal lobe", "occip
 CONCEPT_TERMS: dict[str, str] = {
     "volume": "volume", "volumes": "volume",
     "voxel": "voxels", "voxels": "voxels",
-    "lesion": "lesions", "lesions": "lesions", "component": "lesions", "components": "lesions",
+    "lesion": "lesions", "lesions": "lesions", "components": "lesions",
     "foci": "lesions", "focus": "lesions", "connected lesions": "lesions", "separate lesions": "lesions",
     "slice": "slice", "slices": "slice", "axial slice": "slice", "section": "slice",
     "area": "area", "cross-section": "area", "cross section": "area", "cross-sectional area": "area",
@@ -125,7 +126,7 @@ CONCEPT_TERMS: dict[str, str] = {
     "uncertain": "uncertain", "uncertainty": "uncertain",
     "entropy": "entropy",
     "spearman": "spearman", "rank correlation": "spearman", "correlation": "spearman", "correlate": "spearman",
-    "iou": "iou", "intersection over union": "iou", "top pixels": "iou", "top-10%": "iou",
+    "iou": "iou", "overlap": "iou", "intersection over union": "iou", "top pixels": "iou", "top-10%": "iou",
     "agreement": "agreement", "flip agreement": "dice", "test-time agreement": "dice",
     "flip test-time agreement": "dice", "flip-tta agreement": "dice",
     "energy": "energy",
@@ -183,9 +184,9 @@ CLINICAL_CLASSES: dict[str, list[str]] = {
                   r"\brecurren\w*", r"\brelapse\w*"],
     "treatment": [r"\bresect\w*", r"\bsurg\w*", r"\bneurosurg\w*", r"\bcraniotom\w*", r"\bradiotherap\w*",
                   r"\bradiation\b", r"\bradiosurg\w*", r"\bchemo\w*", r"\bimmunotherap\w*", r"\btherap\w*",
-                  r"\btreat\w*", r"\bbiops\w*", r"\bdebulk\w*", r"\bexcision\w*", r"\bstereotactic\b", r"\bgamma knife\b",
+                  r"\btreat(?!(?:ed|s)? (?:as|with caution|cautiously)\b)\w*", r"\bbiops\w*", r"\bdebulk\w*", r"\bexcision\w*", r"\bstereotactic\b", r"\bgamma knife\b",
                   r"\bproton\b", r"\bgy\b", r"\bshunt\w*", r"\bsteroid\w*", r"\bpalliat\w*",
-                  r"\bhospice\b", r"\bclinical trial\w*", r"\btumor treating fields\b", r"\bttfields\b",
+                  r"\bhospice\b", r"\b(?:in)?operab\w*", r"\b(?:un)?resectab\w*", r"\bclinical trial\w*", r"\btumor treating fields\b", r"\bttfields\b",
                   r"\bmanage(?:ment|d)?\b", r"\boperation\b", r"\b(?:pre|post|intra)?-?operative\w*", r"\bintervention\w*", r"\bresection\b",
                   r"\btumou?r board\b", r"\badjuvant\b", r"\bneoadjuvant\b", r"\bfollow[- ]up\b",
                   r"\bmonitor\w*", r"\burgent\w*", r"\bemergenc\w*", r"\badmi(?:t|ssion)\w*", r"\bdischarge\w*"],
@@ -242,6 +243,12 @@ META_RE = re.compile(
     r"(?:the )?verifier (?:has )?(?:passed|approved|accepted)|verification (?:passed|succeeded)|"
     r"jailbreak|developer mode|\bdan\b|prompt injection|<\/?(?:facts|system|assistant|user)>|"
     r"as instructed by the (?:case|file|header)|the (?:file|case|header) (?:name )?(?:says|instructs|asks))\b", re.I)
+# Role labels, notes to the checker and verdict-shaped JSON: text addressed to the machine, not a finding.
+META_EXTRA_RE = re.compile(
+    r"^\s*(?:assistant|user|system|human|ai|model)\s*:|^\s*p\.?\s?s\.?(?=\s)|\breviewer model\b|"
+    r"\b(?:checker|verifier|grader|reviewer model)(?: model)?,? (?:should|must|please)\b|\brespond only with\b|"
+    r"\b(?:mark|flag|treat) (?:this|it|the \w+) as (?:passed|verified|supported)\b|\bno unsupported claims\b|"
+    r"\bverification complete\b|\bstatus\s*[:=]\s*\"?passed\b|[{,]\s*\"(?:passed|unsupported|status|verdict)\"\s*:", re.I)
 
 # Capitalised names the verifier knows; other capitalised words inside a sentence are treated
 # as possible names of people or institutions.

@@ -44,6 +44,13 @@ _COUNT_NOUNS = ("lesions", "voxels", "slices", "superpixels", "tokens", "layers"
 _NUMBER_RE = re.compile(
     rf"(?<![\w.\-/])(?P<neg>[-−])?(?:{_SCI}|(?P<num>{_NUM}))(?![\w]|\.\d)"
     rf"(?:\s*(?P<range>[-–]|to|and)\s*(?P<hi>{_NUM})(?![\w.]))?")
+_LARGEST_RE = re.compile(r"\blargest (?:axial |cross[- ]sectional )?(?:cross[- ]section|slice|area|extent)\b", re.I)
+_FRACTION_WORDS = {"half": 0.5, "a half": 0.5, "one half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3,
+                   "two-thirds": 2 / 3, "a quarter": 0.25, "one quarter": 0.25, "three quarters": 0.75,
+                   "three-quarters": 0.75, "a fifth": 0.2, "one fifth": 0.2, "a tenth": 0.1, "one tenth": 0.1}
+_FRACTION_WORD_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in _FRACTION_WORDS), key=len, reverse=True))
+                               + r")\s+(?=of\b)", re.I)
+_LIST_GAP_RE = re.compile(r"^\s*(?:for|in|on)\s+(?:the\s+)?[\w -]{1,30}?\s*(?:,\s*(?:and\s+)?|\s+and\s+)$", re.I)
 _BETWEEN_RE = re.compile(rf"\bbetween\s+$", re.I)
 _DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by)\s*$", re.I)
 _WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?:\w+\s+)?("
@@ -74,6 +81,7 @@ class NumberMention:
     factor: float = 1.0
     hi: float | None = None  # ranges: value..hi
     from_word: bool = False
+    hedged: bool = False  # "about", "roughly", "~" before it
 
 
 @dataclass
@@ -125,6 +133,11 @@ def find_numbers(sentence: str) -> list[NumberMention]:
             if other and not (other.group(1).lower() == "x" and re.match(r"^\s*x\s*[\d(]", tail)):
                 mention.unit = "other:" + other.group(1).lower()
         out.append(mention)
+    for a, b in zip(out, out[1:]):
+        if not b.unit and a.unit and not a.unit.startswith("other:") and _LIST_GAP_RE.match(sentence[a.end:b.start]):
+            b.unit, b.factor = a.unit, a.factor
+    for n in out:
+        n.hedged = bool(_HEDGE_RE.search(sentence[max(0, n.start - 25):n.start]))
     # dimensions "68.5 x 54.5 mm": the first number takes the unit of the second
     for a, b in zip(out, out[1:]):
         if not a.unit and b.unit and _DIM_SEP_RE.match(sentence[a.end:b.start]):
@@ -136,6 +149,11 @@ def find_numbers(sentence: str) -> list[NumberMention]:
         word = m.group(1).lower()
         out.append(NumberMention(word, float(NUMBER_WORDS[word]), 0, m.start(), m.start() + len(m.group(1)),
                                  from_word=True))
+    for m in _FRACTION_WORD_RE.finditer(sentence):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        out.append(NumberMention(m.group(1), _FRACTION_WORDS[m.group(1).lower()], 2, m.start(), m.start() + len(m.group(1)),
+                                 unit="fraction", from_word=True, hedged=True))
     return sorted(out, key=lambda n: n.start)
 
 
@@ -165,6 +183,20 @@ def _first(items: list[tuple[int, str]], lo: int, hi: int) -> str | None:
     return inside[0] if inside else None
 
 
+_LABEL_GAP_RE = re.compile(r"^\s*(?:\w+\s+)?(?:for|on|in|of|within|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
+_HEDGE_RE = re.compile(r"\b(?:about|around|roughly|approximately|approx\.|nearly|almost|some|just (?:over|under)|"
+                       r"close to|of the order of|on the order of|an estimated|circa|ca\.)\s*$|~\s*$|≈\s*$", re.I)
+HEDGE_RELATIVE = 0.03  # "roughly 210 mL" for 213.74 mL: a hedged number may be off by 3 %
+
+
+def _label_after(s: str, end: int, items: list[tuple[int, str]]) -> str | None:
+    """A label written right after a number ("0.926 for TC", "15% on the right")."""
+    for pos, value in items:
+        if end <= pos <= end + 30 and _LABEL_GAP_RE.match(s[end:pos]):
+            return value
+    return None
+
+
 class SentenceContext:
     """Word mentions of one sentence by position, to give each number its context."""
 
@@ -192,7 +224,8 @@ class SentenceContext:
             after_end = n.end + clause.start()
         for attr, items in (("region", self.regions), ("sequence", self.sequences), ("structure", self.anatomy),
                             ("side", self.sides)):
-            value = _last(items, prev_end, n.start) or _first(items, n.end, after_end)
+            label = _label_after(s, n.end, items)
+            value = label or _last(items, prev_end, n.start) or _first(items, n.end, after_end)
             if value is None:
                 value = _last(items, clause_start, n.start)
             setattr(ctx, attr, value)
@@ -207,6 +240,8 @@ class SentenceContext:
                               s[n.end:], re.I)
         if after_noun:
             ctx.concepts = {CONCEPT_TERMS.get(after_noun.group(1).lower(), after_noun.group(1).lower())}
+        elif not before and (after := [(p, c) for p, c in self.concepts if n.end <= p <= n.end + 12]):
+            ctx.concepts = {after[0][1]}
         elif before:
             last_pos, primary = before[-1]
             ctx.concepts = {primary} | {c for p, c in before[:-1] if p >= last_pos - 20 and c in _MODIFIERS}
@@ -230,8 +265,14 @@ def _value_matches(n: NumberMention, fact: Fact) -> bool:
     written_scale = n.factor
     if n.unit == "" and fact.unit == "fraction" and abs(n.value) > 1.0:
         written_scale = 0.01  # "99.4 of the tumour" style: percentages written without the sign
+    if n.unit == "fraction" and fact.unit == "score":
+        written_scale = 0.01  # "60% overlap" for an IoU of 0.6
     lo = n.value * written_scale
     tol = 0.5 * 10 ** (-n.decimals) * abs(written_scale) + 1e-9
+    if n.hedged:
+        tol = max(tol, HEDGE_RELATIVE * abs(v))
+    if n.from_word and n.unit == "fraction":
+        tol = max(tol, 0.05)  # "about half", "two thirds": coarse by nature
     if n.hi is not None:
         hi = n.hi * written_scale
         return lo - tol <= v <= hi + tol
@@ -244,7 +285,9 @@ def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: s
     if n.unit.startswith("other:"):
         return False
     if n.unit:
-        if fact.unit not in _UNIT_COMPAT.get(n.unit, set()):
+        percent_score = n.unit == "fraction" and fact.unit == "score" and bool(ctx.concepts & fact.concepts) \
+            and 0.0 <= float(fact.value) <= 1.0
+        if fact.unit not in _UNIT_COMPAT.get(n.unit, set()) and not percent_score:
             return False
     elif fact.unit in ("mL", "mm", "mm2", "s", "bits"):
         return False  # a volume or length written without its unit is not bound
@@ -261,7 +304,7 @@ def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: s
         return False
     if fact.sequence and ctx.sequence != fact.sequence:
         return False
-    if fact.structure and (ctx.structure or "") not in fact.structure:
+    if fact.structure and (not ctx.structure or ctx.structure not in fact.structure):
         return False
     if fact.side and ctx.side != fact.side:
         return False
@@ -270,6 +313,32 @@ def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: s
 
 _IMPLIED = {"mL": {"volume"}, "mm2": {"area", "product"}, "mm": {"diameter", "extent"}, "slice": {"slice"},
             "fraction": {"share", "fraction", "volume", "structure", "voxels"}, "count": {"count", "voxels", "lesions"}}
+
+
+_OF_CONTAINER_RE = re.compile(r"^\s*of\s+(?:the\s+)?(?:predicted\s+)?(tumou?r core|core|whole[- ]tumou?r|tumou?r|TC|WT)\b", re.I)
+
+
+def _subregion_ratio(sentence: str, n: NumberMention, part: str | None, ctx: Context,
+                     cat: FactCatalogue) -> "NumberVerdict | None":
+    """ "ET is about 40% of the core": a share of one sub-region in another, computed from the volumes."""
+    m = _OF_CONTAINER_RE.match(sentence[n.end:])
+    if n.unit != "fraction" or not m or part not in ("ET", "NCR", "ED", "TC") or ctx.structure or ctx.side:
+        return None
+    ctx = Context(region=part)
+    word = m.group(1).lower()
+    container = "TC" if word in ("tumour core", "tumor core", "core", "tc") else "WT"
+    if ctx.region == container:
+        return None
+    volumes = cat.get("measurements", "volumes_ml", default={}) or {}
+    total = float(volumes.get(container) or 0.0)
+    if not total:
+        return NumberVerdict(n, False, f"{n.raw}%: the {container} volume is 0 mL")
+    share = float(volumes.get(ctx.region) or 0.0) / total
+    fact = Fact(path=f"measurements.volumes_ml.{ctx.region}/{container}", value=share, quantity="share",
+                unit="fraction", precision=3, region=ctx.region)
+    ok = _value_matches(n, fact)
+    return NumberVerdict(n, ok, "" if ok else f"{n.raw}%: {ctx.region} is {round(100 * share, 1)}% of {container} "
+                                              "(from the volumes)", fact.path if ok else None)
 
 
 @dataclass
@@ -297,7 +366,13 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
         if n.unit == "fraction" and PERCENT_OF_TUMOUR_RE.match(sentence[n.end:]):
             ctx.concepts.discard("volume")
         previous = ctx
+        ratio = _subregion_ratio(sentence, n, _last(sc.regions, 0, n.start), ctx, catalogue)
+        if ratio is not None:
+            verdicts.append(ratio)
+            continue
         candidates = [f for f in numbers if _compatible(n, ctx, f, sentence_concepts)]
+        if _LARGEST_RE.search(sentence) and any("largest" in f.concepts for f in candidates):
+            candidates = [f for f in candidates if "largest" in f.concepts]  # "the largest cross-section is on slice 93"
         hit = next((f for f in candidates if _value_matches(n, f)), None)
         shown = n.raw + (f" {n.unit}" if n.unit and not n.unit.startswith("other:") else "")
         if hit:

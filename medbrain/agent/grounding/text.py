@@ -12,7 +12,9 @@ _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)](?!\d))\s+")
 _HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s+.*|\*\*[^*]{1,80}\*\*\s*:?)\s*$")
 _CLAUSE_BREAK_RE = re.compile(r"[;:,()\[\]]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|yet|and|or)\b", re.I)
 NEGATION_CUE_RE = re.compile(
-    r"\b(?:no|not|never|none|neither|nor|without|absent|lacks?|lacking|free of|cannot|can't|isn't|aren't|wasn't|"
+    r"\b(?:(?:incorrect|wrong|false|inaccurate|misleading) to (?:say|describe|call|state|claim)|"
+    r"(?:it is )?(?:untrue|false) that|"
+    r"no|not|never|none|neither|nor|without|absent|lacks?|lacking|free of|cannot|can't|isn't|aren't|wasn't|"
     r"weren't|doesn't|don't|didn't|won't|nothing)\b|n't\b", re.I)
 # Cues that look negative but are not ("no doubt" asserts, "not only" adds).
 _FALSE_NEGATION_RE = re.compile(
@@ -153,11 +155,26 @@ def negation_scopes(sentence: str) -> list[tuple[int, int]]:
     return scopes
 
 
+# A verb that itself denies its object: "spares the insula" denies it, "does not spare" affirms.
+_DENYING_VERB_RE = re.compile(r"\b(?:spar(?:e|es|ed|ing)|exclud(?:e|es|ed|ing)|avoid(?:s|ed|ing)?)\s+(?:the\s+|both\s+|its\s+)?"
+                              r"(?:[\w-]+\s+){0,3}$", re.I)
+# "is not spared", "is not unaffected": the denial word is itself negated.
+_NEGATED_DENIAL_RE = re.compile(r"\bnot\s+(?:\w+\s+)?(?:spared|unaffected|uninvolved|free|clear|intact|absent|excluded)\b", re.I)
+
+
 def is_negated_at(sentence: str, start: int, end: int) -> bool:
     """Whether the term at [start, end) is denied: inside a negation scope, or followed by a
-    denial ("is spared", "is not involved", "unaffected") in its clause."""
+    denial ("is spared", "is not involved", "unaffected") in its clause, or the object of a
+    denying verb ("spares the insula"); two denials cancel ("does not spare", "is not spared")."""
+    clause_start = max([0] + [m.end() for m in re.finditer(r"[;:,()]|\b(?:but|while|whereas|and)\b", sentence[:start], re.I)])
+    denials = 0
+    if _DENYING_VERB_RE.search(sentence[clause_start:start]):
+        denials += 1
     if any(a <= start < b for a, b in negation_scopes(sentence)):
-        return True
+        denials += 1
     stop = re.search(r"[;.()]|\b(?:but|while|whereas|although|though|however)\b", sentence[end:], re.I)
     after = sentence[end: end + stop.start()] if stop else sentence[end:]
-    return bool(_DENIAL_AFTER_RE.match(after))
+    denial = _DENIAL_AFTER_RE.match(after)
+    if denial:
+        denials += 2 if _NEGATED_DENIAL_RE.search(after[:denial.end() + 20]) else 1
+    return denials % 2 == 1
