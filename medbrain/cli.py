@@ -513,7 +513,9 @@ def verify(
 
 @app.command("eval")
 def eval_(
-    suite: str = typer.Option("real", "--suite", help="real, adversarial, or all."),
+    suite: str = typer.Option("real", "--suite", help="real, adversarial, all, or claims (the verifier on a claims corpus)."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="--suite claims: an outside corpus (JSONL id/text/label/class)."),
+    facts: Optional[Path] = typer.Option(None, "--facts", help="--suite claims --corpus: the case's report.json."),
     llm: str = typer.Option("none", "--llm", help="none, local or openai."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write results.json (and a markdown table) here."),
     verifier_loop: bool = typer.Option(True, "--verifier-loop/--no-verifier-loop",
@@ -533,6 +535,13 @@ def eval_(
 ) -> None:
     """Grade what a report writer produces over a suite of cases; non-zero exit when a gate fails."""
     from medbrain.evals.runner import eval_command
+
+    if suite == "claims":
+        from medbrain.evals.claims_command import claims_command
+
+        if code := claims_command(console, corpus=corpus, facts=facts, out=out):
+            raise typer.Exit(code=code)
+        return
 
     code = eval_command(suite, llm, verifier_loop=verifier_loop, out=out, min_grounding=min_grounding,
                         min_recall=min_recall, min_structure=min_structure, min_injection=min_injection,

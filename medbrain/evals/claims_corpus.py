@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from medbrain.evals.claims_relations import correct_relation_sentences, wrong_relation_sentences
 from medbrain.facts import METHOD_NAMES, SEQUENCE_NAMES, get
 
 LOBES = ("frontal lobe", "parietal lobe", "temporal lobe", "occipital lobe", "insula")
@@ -268,9 +269,9 @@ def build_claims_corpus(items: list[tuple[str, dict]]) -> list[ClaimItem]:
     """The corpus over ``(case id, facts)`` pairs."""
     corpus: list[ClaimItem] = []
     for case_id, facts in items:
-        for i, (klass, text) in enumerate(correct_sentences(facts)):
+        for i, (klass, text) in enumerate(correct_sentences(facts) + correct_relation_sentences(facts)):
             corpus.append(ClaimItem(f"{case_id}:ok:{i}", case_id, klass, text, "supported"))
-        for i, (klass, text) in enumerate(wrong_sentences(facts)):
+        for i, (klass, text) in enumerate(wrong_sentences(facts) + wrong_relation_sentences(facts)):
             corpus.append(ClaimItem(f"{case_id}:bad:{i}", case_id, klass, text, "unsupported"))
     return corpus
 

@@ -19,7 +19,12 @@ def test_corpus_is_large_and_covers_every_class():
     assert graded["wrong"] >= 150 and graded["correct"] >= 60
     wrong_classes = {c.klass for c in corpus if c.expected == "unsupported"}
     assert {"number_swap", "number_invented", "side", "midline", "anatomy", "method_relation", "sequence", "confidence",
-            "diagnosis", "treatment", "prognosis", "identifier", "prior_comparison", "meta", "hidden_text"} <= wrong_classes
+            "diagnosis", "treatment", "prognosis", "identifier", "prior_comparison", "meta", "hidden_text",
+            "side_adjective", "midline_phrase", "structure_rank", "proportion", "method_result", "confidence_region",
+            "reliability", "meta_note", "hedged_number", "number_list"} <= wrong_classes
+    correct_classes = {c.klass for c in corpus if c.expected == "supported"}
+    assert {"hedged_number", "number_list", "proportion", "side_adjective", "double_negation", "structure_rank",
+            "confidence_region", "reliability", "disclaimer"} <= correct_classes
 
 
 def test_verifier_catches_wrong_claims_and_keeps_correct_ones():
@@ -29,3 +34,29 @@ def test_verifier_catches_wrong_claims_and_keeps_correct_ones():
     for klass, row in graded["classes"].items():
         if row["wrong"]:
             assert row["catch_rate"] >= 0.9, (klass, graded["misses"])
+
+
+def test_eval_claims_grades_an_outside_corpus_and_gates(tmp_path):
+    import json
+
+    from rich.console import Console
+
+    from medbrain.evals.claims_command import claims_command
+
+    facts = load_suite("real").items[0].facts
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"facts": facts}))
+    wt = facts["measurements"]["volumes_ml"]["WT"]
+    rows = [{"id": "a", "text": f"The whole tumour measures {wt} mL.", "label": "correct", "class": "volume"},
+            {"id": "b", "text": f"The whole tumour measures {round(wt * 3, 1)} mL.", "label": "wrong", "class": "volume"},
+            {"id": "c", "text": "Start temozolomide.", "label": "wrong", "class": "treatment"}]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(r) for r in rows))
+    console = Console(record=True, width=120)
+    assert claims_command(console, corpus=corpus, facts=report, out=tmp_path) == 0
+    graded = json.loads((tmp_path / "claims_results.json").read_text())
+    assert graded["catch_rate"] == 1.0 and graded["false_rejection_rate"] == 0.0
+    assert "treatment" in console.export_text()
+    rows[0]["label"] = "wrong"  # a true sentence labelled wrong is "missed": the gate fails
+    corpus.write_text("\n".join(json.dumps(r) for r in rows))
+    assert claims_command(Console(record=True), corpus=corpus, facts=report) == 1
