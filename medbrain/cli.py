@@ -464,7 +464,7 @@ def chat(
         quit_ = False
         for event in sess.handle(line):
             if event.kind == "token":
-                console.print(event.text, end="", highlight=False, markup=False)
+                console.print(event.text, highlight=False, markup=False)
             elif event.kind == "tool_call":
                 console.print(f"\n[dim]→ tool {escape(event.text)}[/]", highlight=False)
             elif event.kind == "tool_result":
@@ -472,7 +472,8 @@ def chat(
             elif event.kind == "error":
                 console.print(f"[red]{escape(event.text)}[/]", highlight=False)
             else:
-                console.print(event.text, highlight=False, markup=False)
+                console.print(f"[dim]{escape(event.text)}[/]" if event.data.get("sources") is not None or event.data.get("verdict")
+                              else escape(event.text), highlight=False)
                 quit_ = quit_ or bool(event.data.get("quit"))
         console.print()
         if quit_:

@@ -3,6 +3,12 @@
 The conversation lives in a LangGraph SQLite checkpointer under a session name; the loaded
 case path is kept in a small table of the same database, so a restarted session reloads it. Slash commands work
 without an LLM: /load CASE, /facts [section], /report, /help, /quit.
+
+Every answer goes through the report verifier: an answer that passes is shown, one with
+unsupported sentences loses them (and says which), and one with nothing left that passes is
+replaced by the deterministic answer from the facts (:mod:`medbrain.agent.chat_router`). With
+``--llm none`` questions about size, side, location, lesions, confidence, sequences, methods,
+where to start the review and how it was measured are answered from the facts directly.
 """
 
 from __future__ import annotations
@@ -20,13 +26,17 @@ from langgraph.graph.message import add_messages
 from langgraph.prebuilt import ToolNode, tools_condition
 from typing_extensions import TypedDict
 
+from medbrain.agent.chat_router import answer as routed_answer, route
+from medbrain.agent.verifier import verify_text
 from medbrain.errors import MedBrainError
 from medbrain.prompts import load_prompt
 from medbrain.tools.paths import AllowedRoots
 from medbrain.pipeline.registry import build_tools
 from medbrain.pipeline.workspace import CaseWorkspace
 
-HELP = """Commands:
+HELP = """Ask about size, side, location, lesions, confidence, sequences, methods, where to start the review,
+or how it was measured: answers come from the tool facts and are checked by the verifier.
+Commands:
   /load CASE        load a case (under an allowed data root)
   /facts [SECTION]  show the facts the tools established (case, measurements, confidence, ...)
   /analyse          segment, measure, explain and assess confidence (no LLM needed)
@@ -124,16 +134,33 @@ class ChatSession:
             yield from self._command(line)
             return
         if self.llm is None:
-            yield ChatEvent("notice", "No LLM is configured (use --llm local or --llm openai), so free-text "
-                                      "questions cannot be answered. These commands work without one:\n" + HELP)
+            yield from self._answer_from_facts(line)
             return
         yield from self._ask(line)
 
+    def _answer_from_facts(self, question: str, why: str = "") -> Iterator[ChatEvent]:
+        """The deterministic answer (no LLM): topic by the question's words, text from the facts."""
+        if self.ws.case is None:
+            yield ChatEvent("notice", "No case loaded: /load CASE first. Without an LLM I answer questions about "
+                                      "size, side, location, lesions, confidence, sequences, methods, where to start "
+                                      "the review and how it was measured.\n" + HELP)
+            return
+        if "measurements" not in self.ws.facts or "confidence" not in self.ws.facts:
+            yield ChatEvent("notice", "Analysing the case first (segment, measure, explain, confidence)...")
+            self.ws.analyse()
+        routed = routed_answer(route(question), self.ws.facts)
+        yield ChatEvent("token", routed.text, {"topics": routed.topics})
+        yield ChatEvent("notice", (why + " " if why else "") + "Answered from the tool facts: "
+                        + (", ".join(routed.sources) or "no fact needed"), {"sources": routed.sources})
+
     def _ask(self, text: str) -> Iterator[ChatEvent]:
+        """Run the agent; show its tool calls, then only the part of its answer the verifier supports."""
         seen_calls: set[str] = set()
+        parts: list[str] = []
         for chunk, _meta in self.graph.stream({"messages": [HumanMessage(content=text)]}, self.config,
                                                stream_mode="messages"):
             if isinstance(chunk, ToolMessage):
+                parts.clear()  # text before a tool call was thinking aloud; the answer comes after
                 yield ChatEvent("tool_result", f"{chunk.name}: {str(chunk.content)[:200]}")
             elif isinstance(chunk, (AIMessageChunk, AIMessage)):
                 for call in getattr(chunk, "tool_calls", None) or []:
@@ -142,9 +169,31 @@ class ChatSession:
                         seen_calls.add(key)
                         yield ChatEvent("tool_call", f"{call['name']}({json.dumps(call.get('args') or {})})", call)
                 if isinstance(chunk.content, str) and chunk.content:
-                    yield ChatEvent("token", chunk.content)
+                    parts.append(chunk.content)
         if self.ws.case_path:
             self._remember_case(self.ws.case_path)  # the model may have loaded a case through a tool
+        yield from self._verified("".join(parts).strip(), text)
+
+    def _verified(self, reply: str, question: str) -> Iterator[ChatEvent]:
+        """The model's answer through the report verifier: kept, pruned, or replaced by the facts."""
+        result = verify_text(reply, self.ws.facts) if reply else None
+        if result is not None and result.passed:
+            yield ChatEvent("token", reply)
+            yield ChatEvent("notice", f"Verified against the tool facts ({len(result.claims)} claims).",
+                            {"verdict": "passed"})
+            return
+        if result is not None and result.status == "unverified":
+            yield ChatEvent("token", reply)
+            yield ChatEvent("notice", "No checkable claim in this answer.", {"verdict": "unverified"})
+            return
+        kept = result.supported_text() if result is not None else ""
+        if kept and verify_text(kept, self.ws.facts).passed:
+            yield ChatEvent("token", kept)
+            removed = [s.text for s in result.sentences if s.verdict == "unsupported"]
+            yield ChatEvent("notice", f"Removed {len(removed)} sentence(s) the tool facts do not support: "
+                            + " | ".join(removed)[:400], {"verdict": "pruned", "removed": removed})
+            return
+        yield from self._answer_from_facts(question, why="The model's answer did not pass verification.")
 
     def _command(self, line: str) -> Iterator[ChatEvent]:
         cmd, _, arg = line.partition(" ")

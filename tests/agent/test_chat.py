@@ -50,8 +50,77 @@ def test_path_outside_roots_is_refused(analysed_workspace, tmp_path):
     assert chat.ws.case is None
 
 
-def test_without_llm_it_says_so_and_offers_commands(analysed_workspace, tmp_path):
+def test_without_llm_and_without_a_case_it_says_what_it_can_answer(analysed_workspace, tmp_path):
     chat = session(analysed_workspace, AllowedRoots.of(tmp_path), None, tmp_path / "c.sqlite")
     events = list(chat.handle("How big is the tumour?"))
-    assert "No LLM is configured" in events[0].text and "/load" in events[0].text
+    assert "No case loaded" in events[0].text and "/load" in events[0].text and "side" in events[0].text
     assert list(chat.handle("/quit"))[0].data.get("quit")
+
+
+# --------------------------------------------------------------------------- answers a clinician can rely on
+QUESTIONS = {  # question -> (topic, a value the answer must contain)
+    "How big is the tumour?": "size",
+    "What is the tumour volume in mL?": "size",
+    "Which side is it on?": "side",
+    "Does it cross the midline?": "side",
+    "Where is it located, which lobe?": "location",
+    "How many lesions are there?": "lesions",
+    "How confident is the model?": "confidence",
+    "Which sequence drove the prediction?": "sequence",
+    "Do the explanation methods agree?": "methods",
+    "Where should I start the review?": "review",
+    "How was the volume measured?": "how_measured",
+    "Give me a summary of the findings.": "overview",
+}
+
+
+def _answer_events(chat, question):
+    events = list(chat.handle(question))
+    text = "".join(e.text for e in events if e.kind == "token")
+    notes = [e for e in events if e.kind == "notice"]
+    return text, notes
+
+
+def test_without_llm_common_questions_are_answered_from_the_facts(analysed_workspace, tmp_path):
+    from medbrain.agent.verifier import verify_text
+
+    chat = ChatSession(analysed_workspace, AllowedRoots.of(tmp_path), None,
+                       checkpointer=open_checkpointer(tmp_path / "c.sqlite"), session="router")
+    facts = analysed_workspace.facts
+    expected = {"size": f"{facts['measurements']['volumes_ml']['WT']:g} mL",
+                "side": facts["measurements"]["side"]["side"] if facts["measurements"]["side"]["side"] != "bilateral"
+                else "both hemispheres",
+                "lesions": "lesion", "confidence": f"Overall confidence is {facts['confidence']['level']}",
+                "review": f"slice {facts['measurements']['largest_axial_slice']['slice_index']}",
+                "how_measured": "voxel volume", "overview": f"{facts['measurements']['volumes_ml']['WT']:g} mL"}
+    correct = 0
+    for question, topic in QUESTIONS.items():
+        text, notes = _answer_events(chat, question)
+        assert text.strip(), question
+        result = verify_text(text, facts)
+        assert result.status != "failed", (question, result.findings())
+        assert "Answered from the tool facts" in notes[-1].text
+        if topic in expected:
+            assert expected[topic] in text, (question, text)
+        correct += 1
+    assert correct == len(QUESTIONS)
+
+
+def test_llm_answer_loses_the_sentence_the_facts_do_not_support(analysed_workspace, tmp_path):
+    wt = analysed_workspace.facts["measurements"]["volumes_ml"]["WT"]
+    llm = ScriptedChatModel([f"The whole tumour measures {wt:g} mL. It has grown since the previous scan."])
+    chat = ChatSession(analysed_workspace, AllowedRoots.of(tmp_path), llm,
+                       checkpointer=open_checkpointer(tmp_path / "c.sqlite"), session="prune")
+    text, notes = _answer_events(chat, "How big is it?")
+    assert f"{wt:g} mL" in text and "previous scan" not in text
+    assert notes[-1].data["verdict"] == "pruned" and "previous scan" in notes[-1].text
+
+
+def test_llm_answer_that_fails_is_replaced_by_the_facts(analysed_workspace, tmp_path):
+    wt = analysed_workspace.facts["measurements"]["volumes_ml"]["WT"]
+    llm = ScriptedChatModel([f"The whole tumour measures {wt * 3:.1f} mL and it is a glioblastoma."])
+    chat = ChatSession(analysed_workspace, AllowedRoots.of(tmp_path), llm,
+                       checkpointer=open_checkpointer(tmp_path / "c.sqlite"), session="replace")
+    text, notes = _answer_events(chat, "How big is the tumour?")
+    assert "glioblastoma" not in text and f"{wt:g} mL" in text
+    assert "did not pass verification" in notes[-1].text
