@@ -47,11 +47,12 @@ _METHOD_RE = _term_re(METHOD_TERMS)
 _OTHER_XAI_RE = _term_re(OTHER_XAI_TERMS)
 _SEQUENCE_RE = _term_re(SEQUENCE_TERMS)
 _SUBREGION_RE = _term_re({k: v for k, v in REGION_TERMS.items() if v in ("ET", "NCR", "ED") and len(k) > 3})
-_SIDE_RE = re.compile(r"\b(left|right)(?:[- ]sided)?\b", re.I)
+_SIDE_RE = re.compile(r"\b(left|right)(?:[- ]sided)?\b|\b([LR])(?=\s+(?:frontal|temporal|parietal|occipital|insula|insular|"
+                      r"hemisphere|thalamus|cerebellar|lobe)\b)", re.I)
 _NOT_SIDE_AFTER = re.compile(r"^\s*(?:now|away|panel|column|image|of the (?:figure|montage|panel|image)|to (?:be|the reader)|"
                              r"answer|choice|sequence|method|approach|place|thing)\b", re.I)
 _NOT_SIDE_BEFORE = re.compile(r"(?:\bthe|\ba)\s+$", re.I)
-_BILATERAL_RE = re.compile(r"\b(bilateral(?:ly)?|both (?:hemispheres|sides)|contralateral(?! extent)|"
+_BILATERAL_RE = re.compile(r"\b(bilateral(?:ly)?|bihemispheric|trans-?callosal|butterfly|both (?:hemispheres|sides)|contralateral(?! extent)|"
                            r"(?:into|to|reaches|involves?) the (?:other|opposite) (?:hemisphere|side))\b", re.I)
 _UNILATERAL_RE = re.compile(r"\b(unilateral(?:ly)?|(?:confined|limited|restricted) to (?:one|a single|the (?:left|right)) "
                             r"(?:hemisphere|side)|(?:stays|remains|lies) (?:entirely|wholly|only) in the (?:left|right))\b", re.I)
@@ -67,7 +68,7 @@ _DOMINANT_RE = re.compile(
     r"\b(relied (?:mostly|most|mainly|chiefly|primarily|heavily) on|rel(?:ies|y) (?:mostly|most|mainly|chiefly|primarily) on|"
     r"driven (?:mostly |mainly |chiefly |primarily )?by|dominated by|dominant|most (?:important|influential|informative)|"
     r"contributed (?:the )?most|contributes (?:the )?most|largest (?:share|contribution)|strongest contribution|"
-    r"mattered most|matters most|weighted most|most weight)\b", re.I)
+    r"mattered most|matters most|weighted most|most weight|(?:most|largest|greatest) (?:of the )?(?:attribution|share|weight))\b", re.I)
 _AGREE_RE = re.compile(r"\b(agree(?:s|d|ment)?|concur|align|coincide|overlap|consistent with each other|similar)\b", re.I)
 _DISAGREE_RE = re.compile(r"\b(disagree(?:s|d|ment)?|differ(?:s|ed)?|diverge(?:s|d)?|conflict|inconsistent|"
                           r"agree (?:the )?least|least agreeing|dissimilar)\b", re.I)
@@ -103,8 +104,13 @@ def check_sides(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         if re.match(r"^(?:left|right)[- ](?:sided|hemispheric|predominan|dominant|lateral)", s[m.start():], re.I):
             continue  # an adjective about the whole tumour: relations.check_laterality
-        word = m.group(1).lower()
+        word = (m.group(1) or {"l": "left", "r": "right"}[m.group(2).lower()]).lower()
         share = shares[word]
+        if re.search(r"\b(?:negligible|tiny|trace|minimal|minute|vanishingly small)\b", s[m.end():m.end() + 50], re.I) \
+                or re.search(r"\b(?:negligible|tiny|trace|minimal)\b[^.;]{0,25}$", s[:m.start()], re.I):
+            claims.append(_claim("side", f"negligible {word}", share < SIDE_SOME_MIN,
+                                 f"the {word} hemisphere holds {round(100 * share, 1)}% of the tumour"))
+            continue
         if side and measured == "bilateral" and any(structure_sides.get(n) == word for n in named_structures if n):
             claims.append(_claim("side", m.group(0), True, ""))  # "the insular component is on the left"
             continue
@@ -134,6 +140,12 @@ def check_sides(s: str, cat: FactCatalogue) -> list[Claim]:
         stated = measured in ("left", "right") and min(shares.values()) < SIDE_SOME_MIN
         ok = (not stated) if negated else stated
         claims.append(_claim("side", m.group(0), ok, f"the measured side is {measured!r}"))
+    for m in re.finditer(r"\bmidline (?:crossing|extension|involvement)\s+(?:is|was)\s+(?:(not)\s+)?(present|seen|noted|absent|"
+                         r"evident)\b", s, re.I):
+        says = (m.group(2).lower() != "absent") != bool(m.group(1))
+        crosses = side.get("crosses_midline")
+        claims.append(_claim("midline", m.group(0), crosses is not None and bool(crosses) == says,
+                             f"measured crosses_midline={crosses}"))
     for m in _MIDLINE_RE.finditer(s):
         before = s[max(0, m.start() - 40):m.start()]
         if re.search(r"\b(?:shift|deviation)\b", s[m.end():m.end() + 12], re.I):
@@ -165,6 +177,9 @@ def check_anatomy(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         structure, kind = ANATOMY_TERMS[term]
         negated = is_negated_at(s, m.start(), m.end())
+        if negated and re.search(r"\bnot\s+(?:only|just|merely|solely|confined to|limited to|restricted to)\s+(?:the\s+)?"
+                                 r"(?:[\w-]+\s+){0,2}$", s[max(0, m.start() - 45):m.start()], re.I):
+            negated = False  # "not confined to the parietal lobe": it is involved, and more
         if not known:
             claims.append(_claim("structure", m.group(0), False,
                                  f"location is unknown ({loc.get('reason') or 'not on the SRI24 grid'})"))
@@ -188,7 +203,8 @@ def check_anatomy(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         ok = share >= INVOLVED_MIN
         reason = f"the atlas puts {round(100 * share, 1)}% of the tumour in the {structure}"
-        if ok and _PRIMARY_RE.search(s[max(0, m.start() - 45):m.start()]):
+        if ok and _PRIMARY_RE.search(s[max(0, m.start() - 45):m.start()]) and not re.search(
+                r"\b(?:rather than|instead of|than)\s+(?:the\s+)?(?:[\w-]+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I):
             lobes = {k: v for k, v in involved.items() if k in SUPRATENTORIAL_LOBES}
             top = max(involved, key=involved.get) if involved else None
             ok = structure in (loc.get("primary_lobe"), top) or (lobes and involved[structure] >= max(lobes.values()))
@@ -338,11 +354,23 @@ def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
         for region_values in (shap.get("regions") or {}).values():
             if isinstance(region_values, dict) and region_values.get("dominant_sequence"):
                 dominant.add(region_values["dominant_sequence"])
+    region_named = [REGION_TERMS[r.group(1).lower()] for r in _term_re(
+        {k: v for k, v in REGION_TERMS.items() if len(k) > 3}).finditer(s)]
+    ig_named = bool(re.search(r"\bintegrated gradients?\b|\bIG\b", s))
+    if isinstance(shap, dict) and (region_named or re.search(r"\bshapley\b", s, re.I)) and not ig_named:
+        regions = shap.get("regions") or {}
+        wanted = [r for r in region_named if r in regions] or list(regions)
+        dominant = {regions[r]["dominant_sequence"] for r in wanted
+                    if isinstance(regions.get(r), dict) and regions[r].get("dominant_sequence")}
+    elif ig_named:
+        ig = get(cat.raw, "explanations", "integrated_gradients", "dominant_sequence")
+        dominant = {ig} if ig else dominant
     after = [v for p, v in seqs if p > dom_m.start()]
     before = [v for p, v in seqs if p < dom_m.start()]
     claimed = after[0] if after else before[-1]
     negated = is_negated_at(s, dom_m.start(), dom_m.end())
-    ok = bool(dominant) and ((claimed in dominant) != negated)
+    names = {str(d).lower() for d in dominant} | {display_word(d).lower() for d in dominant}
+    ok = bool(dominant) and (((claimed in dominant) or display_word(claimed).lower() in names or claimed in names) != negated)
     claims.append(_claim("relation", f"dominant sequence {display_word(claimed)}", ok,
                          f"the tools' dominant sequence is {', '.join(sorted(display_word(d) for d in dominant)) or 'not computed'}"))
     return claims
@@ -437,7 +465,8 @@ def check_names(s: str, cat: FactCatalogue) -> list[Claim]:
     for m in _CAPITAL_RE.finditer(s):
         word = m.group(1)
         low = word.lower().removesuffix("'s").rstrip(".")
-        if m.start() == 0 or re.search(r"[:(\-–—\"]\s*$|^\s*$", s[:m.start()][-3:]) or low in known or word.isupper():
+        if m.start() == 0 or re.search(r"[:(\-–—\"]\s*$|^\s*$", s[:m.start()][-3:]) or low in known or word.isupper() \
+                or (word.endswith("s") and word[:-1].isupper()):
             continue
         if case_id and low in case_id:
             continue

@@ -30,7 +30,10 @@ _NOT_ABOUT_LEVEL_RE = re.compile(r"^\s*[- ]?(?:probabilit\w*|entropy|auc|dice|ag
                                  r"contrast|uncertain\w*|threshold|share|fraction|values?|scores?|variance)\b", re.I)
 _UNCERTAIN_RE = re.compile(r"\b(?:(high|large|considerable|substantial|much|great|low|little|minimal|small)\s+(?:\w+\s+)?"
                            r"uncertaint\w*|(many|most|large portions of|much of|few|little of)\b[^.;]{0,30}\buncertain\b|"
-                           r"uncertaint\w* is (highest|greatest|lowest|largest|smallest) in)\b", re.I)
+                           r"uncertain(?:ty|\s+fraction|\s+share)\w* (?:is|was) (highest|greatest|lowest|largest|smallest) (?:in|for))\b",
+                           re.I)
+_TTA_RANK_RE = re.compile(r"\b(?:test[- ]time(?: augmentation)?|tta|flip)\b[^.;]{0,30}?\b(?:agreement|dice|consistency)\b"
+                          r"[^.;]{0,15}?\b(highest|lowest|best|worst)\s+(?:in|for)\b", re.I)
 _RANK_RE = re.compile(r"\b(most|least) confident\b|\b(highest|lowest) (?:mean )?(?:probability|confidence)\b", re.I)
 _TTA_RE = re.compile(r"\b(?:test[- ]time(?: augmentation)?|tta|flip)\b[^.;]{0,30}?\b(?:agreement|consistency|stability)\b"
                      r"[^.;]{0,20}?\b(poor|low|weak|high|good|strong|excellent)\b", re.I)
@@ -110,6 +113,15 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
         ok = ok != is_negated_at(s, m.start(), m.end())
         claims.append(_claim("confidence", m.group(0), ok,
                              f"the {region + ' ' if region else 'overall '}confidence is {target!r}"))
+    for m in _TTA_RANK_RE.finditer(s):
+        near = [(p, r) for p, r in _regions_in(s, m.end(), len(s)) if r in regions]
+        dice = {r: v.get("tta_dice") for r, v in regions.items() if isinstance(v.get("tta_dice"), (int, float))}
+        if not near or near[0][1] not in dice:
+            continue
+        high = m.group(1).lower() in ("highest", "best")
+        target = (max if high else min)(dice, key=dice.get)
+        claims.append(_claim("confidence", m.group(0), near[0][1] == target,
+                             f"the {'highest' if high else 'lowest'} flip-TTA Dice is {target}'s ({dice[target]:g})"))
     for m in _TTA_RE.finditer(s):
         dice = [v.get("tta_dice") for v in regions.values() if isinstance(v.get("tta_dice"), (int, float))]
         if not dice:

@@ -13,7 +13,7 @@ REGION_TERMS: dict[str, str] = {
     "whole tumour": "WT", "whole tumor": "WT", "whole-tumour": "WT", "whole-tumor": "WT", "wt": "WT",
     "tumour core": "TC", "tumor core": "TC", "tumour-core": "TC", "core": "TC", "tc": "TC",
     "enhancing tumour": "ET", "enhancing tumor": "ET", "enhancing": "ET", "enhancement": "ET",
-    "enhancing component": "ET", "contrast-enhancing": "ET", "et": "ET",
+    "enhancing component": "ET", "enhancing core": "ET", "contrast-enhancing": "ET", "et": "ET",
     "necrotic": "NCR", "necrosis": "NCR", "necrotic core": "NCR", "ncr": "NCR",
     "non-enhancing": "NCR", "nonenhancing": "NCR", "non-enhancing core": "NCR", "necrotic/non-enhancing core": "NCR",
     "oedema": "ED", "edema": "ED", "oedematous": "ED", "edematous": "ED", "ed": "ED",
@@ -58,6 +58,7 @@ ANATOMY_TERMS: dict[str, tuple[str | None, str]] = {
     "internal capsule": ("internal capsule", "exact"),
     "corpus callosum": ("corpus callosum", "exact"), "callosal": ("corpus callosum", "exact"),
     "brainstem": ("brainstem", "exact"), "brain stem": ("brainstem", "exact"),
+    "intraventricular": ("ventricles", "exact"),
     "ventricles": ("ventricles", "exact"), "ventricle": ("ventricles", "exact"), "ventricular": ("ventricles", "exact"),
     "periventricular": ("ventricles", "exact"), "lateral ventricle": ("ventricles", "exact"),
     "lateral ventricles": ("ventricles", "exact"),
@@ -184,7 +185,7 @@ CLINICAL_CLASSES: dict[str, list[str]] = {
                   r"\brecurren\w*", r"\brelapse\w*"],
     "treatment": [r"\bresect\w*", r"\bsurg\w*", r"\bneurosurg\w*", r"\bcraniotom\w*", r"\bradiotherap\w*",
                   r"\bradiation\b", r"\bradiosurg\w*", r"\bchemo\w*", r"\bimmunotherap\w*", r"\btherap\w*",
-                  r"\btreat(?!(?:ed|s)? (?:as|with caution|cautiously)\b)\w*", r"\bbiops\w*", r"\bdebulk\w*", r"\bexcision\w*", r"\bstereotactic\b", r"\bgamma knife\b",
+                  r"\btreat(?!(?:ed|s)?\s+(?:(?:[\w-]+\s+){0,5}as|with caution|cautiously)\b)\w*", r"\bbiops\w*", r"\bdebulk\w*", r"\bexcision\w*", r"\bstereotactic\b", r"\bgamma knife\b",
                   r"\bproton\b", r"\bgy\b", r"\bshunt\w*", r"\bsteroid\w*", r"\bpalliat\w*",
                   r"\bhospice\b", r"\b(?:in)?operab\w*", r"\b(?:un)?resectab\w*", r"\bclinical trial\w*", r"\btumor treating fields\b", r"\bttfields\b",
                   r"\bmanage(?:ment|d)?\b", r"\boperation\b", r"\b(?:pre|post|intra)?-?operative\w*", r"\bintervention\w*", r"\bresection\b",
@@ -245,7 +246,7 @@ META_RE = re.compile(
     r"as instructed by the (?:case|file|header)|the (?:file|case|header) (?:name )?(?:says|instructs|asks))\b", re.I)
 # Role labels, notes to the checker and verdict-shaped JSON: text addressed to the machine, not a finding.
 META_EXTRA_RE = re.compile(
-    r"^\s*(?:assistant|user|system|human|ai|model)\s*:|^\s*p\.?\s?s\.?(?=\s)|\breviewer model\b|"
+    r"^\s*(?:assistant|user|system|human|ai|model|verifier|checker|grader|reviewer)\s*:|^\s*p\.?\s?s\.?(?=\s)|\breviewer model\b|"
     r"\b(?:checker|verifier|grader|reviewer model)(?: model)?,? (?:should|must|please)\b|\brespond only with\b|"
     r"\b(?:mark|flag|treat) (?:this|it|the \w+) as (?:passed|verified|supported)\b|\bno unsupported claims\b|"
     r"\bverification complete\b|\bstatus\s*[:=]\s*\"?passed\b|[{,]\s*\"(?:passed|unsupported|status|verdict)\"\s*:", re.I)

@@ -82,6 +82,7 @@ class NumberMention:
     hi: float | None = None  # ranges: value..hi
     from_word: bool = False
     hedged: bool = False  # "about", "roughly", "~" before it
+    bound: str = ""  # "min" ("more than 0.95": the value is a lower bound) | "max" ("fewer than 6%")
 
 
 @dataclass
@@ -138,6 +139,9 @@ def find_numbers(sentence: str) -> list[NumberMention]:
             b.unit, b.factor = a.unit, a.factor
     for n in out:
         n.hedged = bool(_HEDGE_RE.search(sentence[max(0, n.start - 25):n.start]))
+        bound = _BOUND_RE.search(sentence[max(0, n.start - 25):n.start])
+        if bound:
+            n.bound = "max" if re.match(r"fewer|less|below|under|at most|no more|up to", bound.group("dir"), re.I) else "min"
     # dimensions "68.5 x 54.5 mm": the first number takes the unit of the second
     for a, b in zip(out, out[1:]):
         if not a.unit and b.unit and _DIM_SEP_RE.match(sentence[a.end:b.start]):
@@ -183,7 +187,11 @@ def _first(items: list[tuple[int, str]], lo: int, hi: int) -> str | None:
     return inside[0] if inside else None
 
 
-_LABEL_GAP_RE = re.compile(r"^\s*(?:\w+\s+)?(?:for|on|in|of|within|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
+_LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|of|within|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
+_BOUND_RE = re.compile(r"\b(?P<dir>more than|greater than|over|above|exceeds?|exceeding|at least|upwards of|"
+                       r"fewer than|less than|below|under|at most|no more than|up to)\s*$", re.I)
+_EVERY_RE = re.compile(r"\b(?:in|for|across)\s+(?:every|each|all(?: three| four)?|any)(?: of the)?\s+(?:three\s+|four\s+)?"
+                       r"(?:regions?|sub-?regions?|methods?)\b", re.I)
 _HEDGE_RE = re.compile(r"\b(?:about|around|roughly|approximately|approx\.|nearly|almost|some|just (?:over|under)|"
                        r"close to|of the order of|on the order of|an estimated|circa|ca\.)\s*$|~\s*$|≈\s*$", re.I)
 HEDGE_RELATIVE = 0.03  # "roughly 210 mL" for 213.74 mL: a hedged number may be off by 3 %
@@ -247,6 +255,8 @@ class SentenceContext:
             ctx.concepts = {primary} | {c for p, c in before[:-1] if p >= last_pos - 20 and c in _MODIFIERS}
         elif previous is not None and previous.concepts and previous_unit == n.unit:
             ctx.concepts = set(previous.concepts)
+        if n.unit == "fraction":
+            ctx.concepts.discard("lesions")  # "(~7%) components": a share, never a lesion count
         if ctx.concepts and ctx.concepts <= {"mean", "max", "longest", "perpendicular", "deletion", "insertion"}:
             ctx.concepts = set()
         if n.unit in _CONCEPT_UNIT.values():  # the written unit outranks a loose word ("an area of 81 mL")
@@ -276,6 +286,10 @@ def _value_matches(n: NumberMention, fact: Fact) -> bool:
     if n.hi is not None:
         hi = n.hi * written_scale
         return lo - tol <= v <= hi + tol
+    if n.bound == "min":
+        return v >= lo - 1e-9
+    if n.bound == "max":
+        return v <= lo + 1e-9
     return abs(v - lo) <= tol
 
 
@@ -294,8 +308,10 @@ def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: s
     if ctx.concepts and not ctx.concepts <= (fact.concepts | _IMPLIED.get(fact.unit, set())):
         return False
     core = fact.concepts - _MODIFIERS - {"confidence", "fraction"}
-    if not fact.headline and not (core and core <= (ctx.concepts | sentence_concepts)):
+    if not fact.headline and not (core and core <= (ctx.concepts | sentence_concepts | _IMPLIED.get(fact.unit, set()))):
         return False
+    if fact.methods and not ctx.methods:
+        return False  # a method's result needs the method named
     if fact.region and ctx.region and ctx.region != fact.region:
         return False
     if ctx.methods and fact.methods and not (ctx.methods & fact.methods):
@@ -322,6 +338,11 @@ def _subregion_ratio(sentence: str, n: NumberMention, part: str | None, ctx: Con
                      cat: FactCatalogue) -> "NumberVerdict | None":
     """ "ET is about 40% of the core": a share of one sub-region in another, computed from the volumes."""
     m = _OF_CONTAINER_RE.match(sentence[n.end:])
+    if m and part is None:  # "a third of the whole tumour (about 35%) is enhancing tumour"
+        later = re.match(r"^[^.;]{0,30}?\b(?:is|are|consists? of|comprises?)\s+(?:the\s+)?(?:peritumou?ral\s+)?(\w+(?:\s\w+)?)",
+                         sentence[n.end + m.end():], re.I)
+        words = later.group(1).lower() if later else ""
+        part = next((v for k, v in REGION_TERMS.items() if len(k) > 3 and words.startswith(k)), None)
     if n.unit != "fraction" or not m or part not in ("ET", "NCR", "ED", "TC") or ctx.structure or ctx.side:
         return None
     ctx = Context(region=part)
@@ -339,6 +360,22 @@ def _subregion_ratio(sentence: str, n: NumberMention, part: str | None, ctx: Con
     ok = _value_matches(n, fact)
     return NumberVerdict(n, ok, "" if ok else f"{n.raw}%: {ctx.region} is {round(100 * share, 1)}% of {container} "
                                               "(from the volumes)", fact.path if ok else None)
+
+
+def _every_region(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_concepts: set[str]) -> "NumberVerdict":
+    """ "above 0.97 in every region": the bound must hold for the quantity of each region."""
+    free = Context(None, ctx.methods, ctx.sequence, ctx.structure, ctx.side, ctx.concepts)
+    facts = [f for f in numbers if f.region and _compatible(n, free, f, sentence_concepts) and f.path.startswith("confidence.regions")
+             or (f.region and _compatible(n, free, f, sentence_concepts) and not f.path.startswith("confidence"))]
+    by_region: dict[str, Fact] = {}
+    for f in sorted(facts, key=lambda f: not f.path.startswith("confidence.regions")):
+        by_region.setdefault(f.region, f)
+    if not by_region or not ctx.concepts:
+        return NumberVerdict(n, False, f"{n.raw}: no per-region tool result of this quantity")
+    failing = [f for f in by_region.values() if not _value_matches(n, f)]
+    shown = ", ".join(f"{f.region} {f.display()}" for f in by_region.values())
+    return NumberVerdict(n, not failing, "" if not failing else f"{n.raw}: not in every region ({shown})",
+                         ",".join(f.path for f in by_region.values()))
 
 
 @dataclass
@@ -369,6 +406,9 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
         ratio = _subregion_ratio(sentence, n, _last(sc.regions, 0, n.start), ctx, catalogue)
         if ratio is not None:
             verdicts.append(ratio)
+            continue
+        if n.bound and _EVERY_RE.search(sentence[n.end:]):
+            verdicts.append(_every_region(n, ctx, numbers, sentence_concepts))
             continue
         candidates = [f for f in numbers if _compatible(n, ctx, f, sentence_concepts)]
         if _LARGEST_RE.search(sentence) and any("largest" in f.concepts for f in candidates):

@@ -58,9 +58,20 @@ def check_laterality(s: str, cat: FactCatalogue) -> list[Claim]:
     measured = side.get("side")
     crosses = side.get("crosses_midline")
     claims = []
+    loc_structures = {st.get("name"): st.get("side") for st in
+                      (get(cat.raw, "measurements", "location", "structures", default=[]) or [])}
     for m in _SIDE_ADJ_RE.finditer(s):
         word = m.group(1).lower()
         share = shares[word]
+        clause_start = max([0] + [c.end() for c in re.finditer(r"[;,]|\b(?:while|whereas|but)\b", s[:m.start()], re.I)])
+        named = [ANATOMY_TERMS[a.group(1).lower()][0] for a in _ANATOMY_RE.finditer(s, clause_start, m.start())]
+        named = [n for n in named if n in loc_structures]
+        if named:
+            st_side = loc_structures[named[-1]]
+            ok = (st_side in (word, "bilateral")) != is_negated_at(s, m.start(), m.end())
+            claims.append(_claim("side", f"{named[-1]}: {m.group(0)}", ok, f"the tumour's part in the {named[-1]} is on the "
+                                                                          f"{st_side} side"))
+            continue
         window = s[max(0, m.start() - 30):m.end() + 30]
         negated = is_negated_at(s, m.start(), m.end())
         if _EXCLUSIVE_RE.search(window) and not negated:
@@ -113,6 +124,8 @@ def check_structure_rank(s: str, cat: FactCatalogue) -> list[Claim]:
         if not name or kind in ("uncovered", "part") or is_negated_at(s, m.start(), m.end()):
             continue
         share = shares.get(name, 0.0)
+        if re.search(r"\b(?:rather than|instead of|than|over)\s+(?:the\s+)?(?:[\w-]+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I):
+            continue  # "mainly in the parietal lobe rather than the frontal lobe"
         if _RANK_AFTER_RE.match(s[m.end():]) or _RANK_BEFORE_RE.search(s[max(0, m.start() - 60):m.start()]):
             pool = lobes if name in lobes else shares
             top = max(pool, key=pool.get) if pool else None
@@ -241,6 +254,13 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
             named = [k for a, b, k in mentions]
             window = s[max(0, m.start() - 25):m.start()] + " " + s[m.end():m.end() + 20]
             window = re.sub(r"\((?:lower|higher) is (?:more|less) faithful\)", "", window, flags=re.I)
+            if metric == "deletion_auc" and re.search(r"\b(?:worst|best)\b", window, re.I) and named:
+                worst = bool(re.search(r"\bworst\b", window, re.I))
+                target = max(values, key=values.get) if worst else min(values, key=values.get)
+                claims.append(_claim("relation", f"{display_word(named[0])}: {'worst' if worst else 'best'} deletion AUC",
+                                     named[0] == target, f"the {'highest' if worst else 'lowest'} deletion AUC is "
+                                                         f"{display_word(target)}'s ({values[target]:g})"))
+                continue
             if re.search(r"\b(?:faithful\w*|best|worst|useful)\b", window, re.I):
                 continue  # "most faithful by the deletion test": the most-faithful check covers it
             high, low = _HIGH_RE.search(window), _LOW_RE.search(window)
@@ -282,7 +302,8 @@ _OVERCLAIM_RE = re.compile(
     r"\bwithout (?:any |further |expert |radiologist |human )*review\b|\berror[- ]free\b|\bdefinitive(?:ly)?\b|"
     r"\bcertain(?:ly)? correct\b|\bis (?:always|definitely) (?:right|correct|accurate)\b|"
     r"\b(?:result|segmentation|prediction|finding|outline)s? (?:is|are) (?:certain|definite|definitely correct|exact)\b|"
-    r"\b(?:clinically )?validated(?! against)\b|\bclinical(?:ly)? (?:grade|metric)\b", re.I)
+    r"\b(?:clinically )?validated(?! against)\b|\bclinical(?:ly)? (?:grade|metric)\b|\bperfect(?:ly)?\b|"
+    r"\baccurate to (?:within )?(?:a|one|\d)|\bexact(?:ly)? (?:boundar\w*|outline|delineation)\b|\bno errors?\b", re.I)
 _CALIBRATED_RE = re.compile(r"\b(?:well[- ])?calibrated\b", re.I)
 _UNDERSEG_RE = re.compile(r"\b(?:under-?segment\w*|possibly missed|likely missed|missed (?:parts|tumou?r))\b", re.I)
 
@@ -291,8 +312,10 @@ def check_reliability(s: str, cat: FactCatalogue) -> list[Claim]:
     conf = get(cat.raw, "confidence", default={}) or {}
     claims = []
     for m in _OVERCLAIM_RE.finditer(s):
-        negated = is_negated_at(s, m.start(), m.end()) or bool(re.search(r"\bwithout\b", m.group(0), re.I) and
-                                                                    re.search(r"\b(?:not|never|cannot|no)\b", s[:m.start()], re.I))
+        if m.group(0).lower().startswith("without"):  # its own "without" is not a denial of it
+            negated = bool(re.search(r"\b(?:not|never|cannot|can't|no|must not|should not|shouldn't)\b", s[:m.start()], re.I))
+        else:
+            negated = is_negated_at(s, m.start(), m.end())
         claims.append(_claim("confidence", m.group(0), negated,
                              "overstates reliability: the tool is an uncalibrated research tool and needs expert review"))
     for m in _CALIBRATED_RE.finditer(s):
