@@ -216,7 +216,8 @@ class ReportAgent:
             self.opt.llm_log.append({"error": f"{type(exc).__name__}: {exc}"[:300], "drafting": "structured"})
             return {"sections": {k: "" for k in SECTION_KEYS}, "patient_summary": "", "draft_text": "",
                     "draft_problems": []}
-        self.opt.llm_log.append({"drafting": "structured", "chars": len(raw), "sentences": rendered.counts()})
+        self.opt.llm_log.append({"drafting": "structured", "chars": len(raw), "sentences": rendered.counts(),
+                                 "dropped": rendered.problems()[:8], "excerpt": raw[:300]})
         return {"sections": {k: rendered.sections[k] for k in SECTION_KEYS},
                 "patient_summary": rendered.sections["patient_summary"], "draft_text": raw,
                 "draft_problems": rendered.problems()}

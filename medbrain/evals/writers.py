@@ -126,11 +126,11 @@ def _agent_class():
         """:class:`ReportAgent`'s writing nodes over stored facts (see the module docstring)."""
 
         def __init__(self, facts: dict[str, Any], llm: BaseChatModel, *, history: list[dict[str, str]] | None = None,
-                     max_revisions: int = 2, facts_view: Callable[[dict], dict] | None = None):
+                     max_revisions: int = 2, facts_view: Callable[[dict], dict] | None = None, drafting: str = "free"):
             from medbrain.agent.graph import GraphOptions
 
             super().__init__(_FactsOnly(facts), [], llm,
-                             GraphOptions(max_revisions=max_revisions, facts_view=facts_view, drafting="free"))
+                             GraphOptions(max_revisions=max_revisions, facts_view=facts_view, drafting=drafting))
             self.history = _history_messages(history or [])
             self.facts_view = facts_view
             self.calls: list[dict[str, Any]] = []
@@ -167,14 +167,16 @@ def _latency(wall: float, calls: list[dict[str, Any]]) -> tuple[float, str]:
 
 def write_with_llm(facts: dict[str, Any], llm: BaseChatModel, *, verifier_loop: bool = True,
                    history: list[dict[str, str]] | None = None, max_revisions: int = 2,
-                   facts_view: Callable[[dict], dict] | None = None) -> WrittenReport:
+                   facts_view: Callable[[dict], dict] | None = None, drafting: str = "free") -> WrittenReport:
     """One report from ``facts`` by ``llm`` through the graph's writing nodes.
 
     ``facts_view`` (e.g. :func:`medbrain.agent.facts_view.compact_facts`) changes only the
-    facts shown in the task prompt; verification and fallback use the full facts."""
+    facts shown in the task prompt; verification and fallback use the full facts. ``drafting``:
+    ``free`` (markdown text, what the suites and cassettes measure) or ``structured``."""
     agent_class = _agent_class()
     start = time.perf_counter()
-    writer = agent_class(facts, llm, history=history, max_revisions=max_revisions, facts_view=facts_view)
+    writer = agent_class(facts, llm, history=history, max_revisions=max_revisions, facts_view=facts_view,
+                         drafting=drafting)
     try:
         state = writer.write(verifier_loop=verifier_loop)
         errors = [e["error"] for e in writer.opt.llm_log if "error" in e]
@@ -193,7 +195,8 @@ def write_with_llm(facts: dict[str, Any], llm: BaseChatModel, *, verifier_loop: 
         text=text, sections=sections, patient_summary=summary, sources=sources,
         draft_text=state.get("draft_text", "") or "", revisions=int(state.get("revisions", 0)),
         fallback_sections=[k for k, v in sources.items() if v == "grounded-fallback"],
-        llm_calls=writer.calls, latency_s=latency, latency_source=source)
+        llm_calls=writer.calls + [e for e in writer.opt.llm_log if e.get("drafting")], latency_s=latency,
+        latency_source=source)
 
 
 __all__ = ["WrittenReport", "render_report", "write_grounded", "write_with_llm"]
