@@ -147,7 +147,11 @@ class ChatSession:
             return
         if "measurements" not in self.ws.facts or "confidence" not in self.ws.facts:
             yield ChatEvent("notice", "Analysing the case first (segment, measure, explain, confidence)...")
-            self.ws.analyse()
+            try:
+                self.ws.analyse()
+            except MedBrainError as exc:
+                yield ChatEvent("error", f"The analysis failed: {exc}")
+                return
         routed = routed_answer(route(question), self.ws.facts)
         yield ChatEvent("token", routed.text, {"topics": routed.topics})
         yield ChatEvent("notice", (why + " " if why else "") + "Answered from the tool facts: "

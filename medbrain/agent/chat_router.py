@@ -21,7 +21,7 @@ _TOPICS: list[tuple[str, re.Pattern]] = [
                                 r"determined|found)|how (?:do|did) you (?:measure|know|compute)|method(?:s|ology)? (?:of|for) "
                                 r"measur\w*)\b", re.I)),
     ("sequence", re.compile(r"\b(sequence|modalit\w*|flair|t1ce|t1|t2|which (?:image|scan))\b", re.I)),
-    ("methods", re.compile(r"\b(grad-?cam|integrated gradients|slice|attention|explanation|explain\w*|saliency|methods? agree|"
+    ("methods", re.compile(r"\b(grad-?cam|integrated gradients|(?-i:SLICE)|attention|explanation|explain\w*|saliency|methods? agree|"
                            r"agree\w*|which method|faithful|heat ?maps?|attribution)\b", re.I)),
     ("confidence", re.compile(r"\b(confiden\w*|certain\w*|sure|reliab\w*|trust\w*|uncertain\w*|probabilit\w*)\b", re.I)),
     ("lesions", re.compile(r"\b(lesions?|components?|foci|how many|multifocal|separate)\b", re.I)),
@@ -48,8 +48,8 @@ def route(question: str) -> list[str]:
     return sorted(found, key=order.index)
 
 
-def _num(value: float) -> str:
-    return f"{value:.6g}"
+def _num(value: float | None) -> str:
+    return f"{float(value or 0.0):.6g}"
 
 
 def _pct(fraction: float) -> str:
@@ -66,7 +66,7 @@ def _size(f: dict, used: list[str]) -> list[str]:
     out = [f"The whole tumour measures {_num(vol['WT'])} mL; the tumour core {_num(vol.get('TC', 0))} mL, "
            f"of which {_num(vol.get('ET', 0))} mL is enhancing tumour; oedema {_num(vol.get('ED', 0))} mL."]
     rano = get(f, "measurements", "rano", default={}) or {}
-    if rano.get("longest_diameter_mm"):
+    if all(rano.get(k) is not None for k in ("longest_diameter_mm", "perpendicular_diameter_mm", "slice_index")):
         used.append("measurements.rano")
         out.append(f"Bidimensional size of the {display_word(rano.get('region', 'TC'))} on axial slice {rano['slice_index']}: "
                    f"{_num(rano['longest_diameter_mm'])} mm × {_num(rano['perpendicular_diameter_mm'])} mm.")
@@ -94,7 +94,10 @@ def _side(f: dict, used: list[str]) -> list[str]:
 def _location(f: dict, used: list[str]) -> list[str]:
     loc = get(f, "measurements", "location", default={}) or {}
     if loc.get("status") != "known":
-        return ["The location is unknown: the image is not on the SRI24 atlas grid, so lobes are not reported."] if loc else []
+        if not loc:
+            return []
+        return [f"The location is unknown ({loc.get('reason') or 'the image is not on the SRI24 atlas grid'}), "
+                "so lobes are not reported."]
     used.append("measurements.location.structures")
     listed = ", ".join(f"{st['name']} ({_pct(st['fraction_of_tumour'])})" for st in (loc.get("structures") or [])[:4])
     return [f"By the SRI24 atlas, the tumour involves the {listed} of the tumour volume."] if listed else []
@@ -183,5 +186,7 @@ def answer(topics: list[str], facts: dict) -> RoutedAnswer:
         else:
             lines += _WRITERS[topic](facts, used)
     if not lines:
-        lines = ["The tools have not produced that result for this case yet: run /analyse first."]
+        wt = get(facts, "measurements", "volumes_ml", "WT")
+        lines = ["No tumour was segmented, so there is nothing to explain or locate." if wt == 0 else
+                 "The tools have not produced that result for this case yet: run /analyse first."]
     return RoutedAnswer(topics, " ".join(dict.fromkeys(lines)), list(dict.fromkeys(used)))

@@ -76,8 +76,8 @@ def prune_unsupported(text: str, record: dict[str, Any], facts: dict[str, Any]) 
     """``text`` without the sentences the verifier rejected, if what is left passes; else None."""
     sentences = record.get("sentences") or []
     kept = " ".join(s["text"] for s in sentences if s["verdict"] != "unsupported")
-    if not kept.strip() or kept.strip() == text.strip():
-        return None
+    if not kept.strip() or not any(s["verdict"] == "unsupported" for s in sentences):
+        return None  # nothing to remove (e.g. a text-level failure such as hidden control characters)
     again = verify_section(kept, facts)
     if not again["passed"]:
         return None
@@ -288,6 +288,7 @@ class ReportAgent:
             kept, verification[key] = pruned
             if key == SUMMARY_KEY:
                 state = {**state, "patient_summary": kept}
+                sources[SUMMARY_KEY] = "llm-pruned"
             else:
                 sections[key] = kept
                 sources[key] = "llm-pruned"

@@ -18,7 +18,7 @@ from rich.table import Table
 from medbrain.agent.verify_run import load_facts
 from medbrain.errors import ConfigError
 from medbrain.evals.claims_corpus import ClaimItem, build_claims_corpus, grade_claims
-from medbrain.io import atomic_write_text
+from medbrain.io import atomic_write_text, ensure_output_dir
 
 MIN_CATCH = 0.98
 MAX_FALSE_REJECTION = 0.05
@@ -36,9 +36,13 @@ def read_corpus(path: Path, case: str = "outside") -> list[ClaimItem]:
             continue
         try:
             row = json.loads(line)
+            if not isinstance(row, dict):
+                raise TypeError
             label = row.get("expected") or {"wrong": "unsupported", "correct": "supported"}[row["label"]]
+            if label not in ("supported", "unsupported"):
+                raise ValueError
             items.append(ClaimItem(str(row.get("id", n)), case, str(row.get("class", "unclassified")), str(row["text"]), label))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise ConfigError(f"{path}, line {n}: expected a JSON object with text, label (wrong|correct) and class.") from None
     return items
 
@@ -71,6 +75,7 @@ def claims_command(console: Console, corpus: Path | None = None, facts: Path | N
     graded = grade_claims(items, facts_by_case)
     console.print(claims_table(graded, title))
     if out is not None:
+        ensure_output_dir(Path(out))
         atomic_write_text(Path(out) / "claims_results.json", json.dumps(graded, indent=1))
     failed = []
     if graded["catch_rate"] is not None and graded["catch_rate"] < min_catch:

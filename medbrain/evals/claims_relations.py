@@ -29,7 +29,8 @@ def correct_relation_sentences(f: dict) -> list[tuple[str, str]]:
     wt, tc, et, ncr, ed = (float(vol.get(k, 0.0) or 0.0) for k in ("WT", "TC", "ET", "NCR", "ED"))
     if wt <= 0:
         return out
-    add("hedged_number", f"The whole tumour measures roughly {round(wt * 1.02)} mL.")
+    if wt >= 40:  # rounding to whole mL stays inside the 3 % hedge only for tumours of some size
+        add("hedged_number", f"The whole tumour measures roughly {round(wt * 1.02)} mL.")
     scores = get(f, "segmentation", "scores_vs_truth", default={}) or {}
     if all(scores.get(k) is not None for k in ("WT", "TC", "ET")):
         add("number_list", f"Dice against the reference is {scores['WT']} for WT, {scores['TC']} for TC and {scores['ET']} for ET.")
@@ -92,7 +93,8 @@ def wrong_relation_sentences(f: dict) -> list[tuple[str, str]]:
         add("number_list", f"Dice against the reference is {scores['ET']} for WT, {scores['TC']} for TC and {scores['WT']} for ET.")
     if tc > 0 and et > 0:
         share = et / tc
-        add("proportion", f"The enhancing tumour is about {round(100 * min(share + 0.25, 0.99))}% of the tumour core.")
+        wrong_share = share + 0.25 if share < 0.7 else share - 0.3
+        add("proportion", f"The enhancing tumour is about {round(100 * wrong_share)}% of the tumour core.")
         if share <= 0.5:
             add("proportion", "The tumour core is mostly enhancing tumour.")
         smaller, bigger = ("enhancing tumour", "necrotic core") if et > ncr else ("necrotic core", "enhancing tumour")

@@ -82,3 +82,41 @@ def test_names_and_list_markers_are_not_numbers(text):
     _, result = kinds(text)
     assert not result.unsupported, result.findings()
     assert result.status == "unverified"  # nothing checkable is not a pass
+
+
+# --------------------------------------------------------------------------- facts that are missing or empty
+@pytest.mark.parametrize("text", [
+    "The tumour is right-sided.",
+    "Midline crossing: no.",
+    "Confidence is high.",
+    "Grad-CAM beats the random baseline.",
+    "All four explanation methods agree.",
+])
+def test_a_claim_about_something_never_measured_fails(text):
+    facts = {"case": {"case_id": "x"}, "measurements": {"volumes_ml": {"WT": 10.0}}}
+    result = verify_text(text, facts)
+    assert result.status == "failed", (text, result.findings())
+
+
+def test_extremes_over_methods_without_values_do_not_crash():
+    facts = sample_facts()
+    for row in facts["comparison"]["methods"]:
+        row["deletion_auc"] = None
+    result = verify_text("Grad-CAM has the worst deletion AUC.", facts)
+    assert result.status in ("passed", "failed", "unverified")
+
+
+def test_bounds_read_with_their_negation():
+    facts = sample_facts()
+    wt = facts["measurements"]["volumes_ml"]["WT"]
+    assert verify_text(f"The whole tumour is more than {wt - 5:g} mL.", facts).passed
+    assert not verify_text(f"The whole tumour is not more than {wt - 5:g} mL.", facts).passed
+    assert verify_text(f"The whole tumour is no larger than {wt + 5:g} mL.", facts).passed
+
+
+def test_proportions_and_location_are_told_apart():
+    facts = sample_facts()
+    vol = facts["measurements"]["volumes_ml"]
+    part, other = ("oedema", "enhancing tumour") if vol["ED"] > vol["ET"] else ("enhancing tumour", "oedema")
+    assert verify_text(f"The {part} is larger than the {other}.", facts).passed
+    assert not verify_text(f"The {other} is larger than the {part}.", facts).passed

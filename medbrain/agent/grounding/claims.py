@@ -81,12 +81,6 @@ _BEST_RE = {
 }
 _BEST_ANY_RE = re.compile(r"\b(best|most useful|most informative|most helpful|most accurate|superior|outperform\w*|"
                           r"winner|preferred|better than)\b", re.I)
-_LEVEL_RE = re.compile(r"\b(high|moderate|medium|intermediate|low|limited|reduced|poor|excellent|strong|weak)(?:ly)?\b[\s-]*"
-                       r"(?:(?:overall|model|segmentation|prediction)\s+)?(confidence|certainty|confident|certain)\b"
-                       r"|\b(confidence|certainty)\b(?:\s+(?:level|rating))?(?:\s+(?:is|was|of|rated|remains|appears|seems|as|at))*"
-                       r"\s*[:=]?\s*(high|moderate|medium|intermediate|low|limited|reduced|poor)\b", re.I)
-_LEVEL_WORD = {"high": "high", "excellent": "high", "strong": "high", "moderate": "moderate", "medium": "moderate",
-               "intermediate": "moderate", "low": "low", "limited": "low", "reduced": "low", "poor": "low", "weak": "low"}
 _CAPITAL_RE = re.compile(r"(?<![\w'-])([A-Z][\w'+-]*)")
 
 
@@ -98,7 +92,7 @@ def check_sides(s: str, cat: FactCatalogue) -> list[Claim]:
     claims = []
     structure_sides = {st.get("name"): st.get("side") for st in
                        (get(cat.raw, "measurements", "location", "structures", default=[]) or [])}
-    named_structures = {ANATOMY_TERMS[a.group(1).lower()][0] for a in _ANATOMY_RE.finditer(s)}
+    anatomy_at = [(a.start(), ANATOMY_TERMS[a.group(1).lower()][0]) for a in _ANATOMY_RE.finditer(s)]
     for m in _SIDE_RE.finditer(s):
         if _NOT_SIDE_AFTER.match(s[m.end():]) and not re.match(r"^\s*(?:hemisphere|side|lobe)", s[m.end():], re.I):
             continue
@@ -106,12 +100,16 @@ def check_sides(s: str, cat: FactCatalogue) -> list[Claim]:
             continue  # an adjective about the whole tumour: relations.check_laterality
         word = (m.group(1) or {"l": "left", "r": "right"}[m.group(2).lower()]).lower()
         share = shares[word]
-        if re.search(r"\b(?:negligible|tiny|trace|minimal|minute|vanishingly small)\b", s[m.end():m.end() + 50], re.I) \
+        if side and re.search(r"\b(?:negligible|tiny|trace|minimal|minute|vanishingly small)\b", s[m.end():m.end() + 50], re.I) \
                 or re.search(r"\b(?:negligible|tiny|trace|minimal)\b[^.;]{0,25}$", s[:m.start()], re.I):
             claims.append(_claim("side", f"negligible {word}", share < SIDE_SOME_MIN,
                                  f"the {word} hemisphere holds {round(100 * share, 1)}% of the tumour"))
             continue
-        if side and measured == "bilateral" and any(structure_sides.get(n) == word for n in named_structures if n):
+        clause_start = max([0] + [c.end() for c in re.finditer(r"[;,]|\b(?:while|whereas|but|and)\b", s[:m.start()], re.I)])
+        clause_end = min([len(s)] + [m.end() + c.start() for c in re.finditer(r"[;,]|\b(?:while|whereas|but)\b", s[m.end():], re.I)])
+        bound = [n for p, n in anatomy_at if clause_start <= p < clause_end and n]
+        if side and measured == "bilateral" and bound and all(structure_sides.get(n) == word for n in bound) \
+                and not _PRIMARY_RE.search(s[max(0, m.start() - 40):m.start()]):
             claims.append(_claim("side", m.group(0), True, ""))  # "the insular component is on the left"
             continue
         if not side:
@@ -373,37 +371,6 @@ def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
     ok = bool(dominant) and (((claimed in dominant) or display_word(claimed).lower() in names or claimed in names) != negated)
     claims.append(_claim("relation", f"dominant sequence {display_word(claimed)}", ok,
                          f"the tools' dominant sequence is {', '.join(sorted(display_word(d) for d in dominant)) or 'not computed'}"))
-    return claims
-
-
-# --------------------------------------------------------------------------- confidence
-def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
-    conf = get(cat.raw, "confidence", default={}) or {}
-    overall = conf.get("level")
-    regions = {r: (v or {}).get("level") for r, v in (conf.get("regions") or {}).items()}
-    claims = []
-    region_mentions = [(m.start(), REGION_TERMS[m.group(1).lower()]) for m in _term_re(
-        {k: v for k, v in REGION_TERMS.items() if len(k) > 3 or k in ("wt", "tc", "et")}).finditer(s)
-        if len(m.group(1)) > 3 or m.group(1).isupper()]
-    for m in _LEVEL_RE.finditer(s):
-        word = (m.group(1) or m.group(4)).lower()
-        level = _LEVEL_WORD[word]
-        near = [r for p, r in region_mentions if abs(p - m.start()) < 60 and r in regions]
-        target = regions.get(near[0]) if near else overall
-        scope = f"{near[0]} confidence" if near else "overall confidence"
-        negated = is_negated_at(s, m.start(), m.end())
-        ok = target is not None and ((target == level) != negated)
-        claims.append(_claim("confidence", m.group(0), ok, f"the {scope} is {target!r}"))
-    if not list(_LEVEL_RE.finditer(s)):
-        for m in CERTAINTY_HIGH_RE.finditer(s):
-            if is_negated_at(s, m.start(), m.end()):
-                continue
-            near = [r for p, r in region_mentions if abs(p - m.start()) < 60 and r in regions]
-            target = regions.get(near[0]) if near else overall
-            claims.append(_claim("confidence", m.group(0), target == "high",
-                                 f"certainty words need high confidence; the tools say {target!r}"))
-        for m in CERTAINTY_LOW_RE.finditer(s):
-            claims.append(_claim("confidence", m.group(0), overall == "low", f"the overall confidence is {overall!r}"))
     return claims
 
 

@@ -59,7 +59,9 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
     levels = {r: v.get("level") for r, v in regions.items()}
     claims: list[Claim] = []
     if not conf:
-        return claims
+        found = [m.group(0) for m in _LEVEL_WORD_RE.finditer(s) if _CONF_NOUN_RE.search(s)]
+        found += [m.group(0) for m in CERTAINTY_HIGH_RE.finditer(s) if not is_negated_at(s, m.start(), m.end())]
+        return [_claim("confidence", text, False, "confidence was not assessed") for text in found]
     sentence_has_conf = bool(_CONF_NOUN_RE.search(s))
     for a, b in _clauses(s):
         clause = s[a:b]

@@ -50,7 +50,8 @@ _FRACTION_WORDS = {"half": 0.5, "a half": 0.5, "one half": 0.5, "a third": 1 / 3
                    "three-quarters": 0.75, "a fifth": 0.2, "one fifth": 0.2, "a tenth": 0.1, "one tenth": 0.1}
 _FRACTION_WORD_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in _FRACTION_WORDS), key=len, reverse=True))
                                + r")\s+(?=of\b)", re.I)
-_LIST_GAP_RE = re.compile(r"^\s*(?:for|in|on)\s+(?:the\s+)?[\w -]{1,30}?\s*(?:,\s*(?:and\s+)?|\s+and\s+)$", re.I)
+_LIST_GAP_RE = re.compile(r"^\s*(?:for|in|on)\s+(?:the\s+)?(?:WT|TC|ET|NCR|ED|whole[- ]tumou?r|tumou?r core|core|enhancing tumou?r|"
+                          r"oedema|edema|necro\w*(?: core)?|left|right)\s*(?:,\s*(?:and\s+)?|\s+and\s+)$", re.I)
 _BETWEEN_RE = re.compile(rf"\bbetween\s+$", re.I)
 _DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by)\s*$", re.I)
 _WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?:\w+\s+)?("
@@ -141,7 +142,8 @@ def find_numbers(sentence: str) -> list[NumberMention]:
         n.hedged = bool(_HEDGE_RE.search(sentence[max(0, n.start - 25):n.start]))
         bound = _BOUND_RE.search(sentence[max(0, n.start - 25):n.start])
         if bound:
-            n.bound = "max" if re.match(r"fewer|less|below|under|at most|no more|up to", bound.group("dir"), re.I) else "min"
+            upper = bool(re.match(r"fewer|less|smaller|below|under|at most|up to", bound.group("dir"), re.I))
+            n.bound = "max" if upper != bool(bound.group("not")) else "min"  # "not more than 80 mL": at most 80
     # dimensions "68.5 x 54.5 mm": the first number takes the unit of the second
     for a, b in zip(out, out[1:]):
         if not a.unit and b.unit and _DIM_SEP_RE.match(sentence[a.end:b.start]):
@@ -187,9 +189,9 @@ def _first(items: list[tuple[int, str]], lo: int, hi: int) -> str | None:
     return inside[0] if inside else None
 
 
-_LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|of|within|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
-_BOUND_RE = re.compile(r"\b(?P<dir>more than|greater than|over|above|exceeds?|exceeding|at least|upwards of|"
-                       r"fewer than|less than|below|under|at most|no more than|up to)\s*$", re.I)
+_LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
+_BOUND_RE = re.compile(r"\b(?P<not>not |no )?(?P<dir>more than|greater than|larger than|bigger than|over|above|exceeds?|"
+                       r"exceeding|at least|upwards of|fewer than|less than|smaller than|below|under|at most|up to)\s*$", re.I)
 _EVERY_RE = re.compile(r"\b(?:in|for|across)\s+(?:every|each|all(?: three| four)?|any)(?: of the)?\s+(?:three\s+|four\s+)?"
                        r"(?:regions?|sub-?regions?|methods?)\b", re.I)
 _HEDGE_RE = re.compile(r"\b(?:about|around|roughly|approximately|approx\.|nearly|almost|some|just (?:over|under)|"
@@ -275,8 +277,6 @@ def _value_matches(n: NumberMention, fact: Fact) -> bool:
     written_scale = n.factor
     if n.unit == "" and fact.unit == "fraction" and abs(n.value) > 1.0:
         written_scale = 0.01  # "99.4 of the tumour" style: percentages written without the sign
-    if n.unit == "fraction" and fact.unit == "score":
-        written_scale = 0.01  # "60% overlap" for an IoU of 0.6
     lo = n.value * written_scale
     tol = 0.5 * 10 ** (-n.decimals) * abs(written_scale) + 1e-9
     if n.hedged:

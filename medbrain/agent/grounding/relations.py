@@ -36,7 +36,7 @@ def _side_facts(cat: FactCatalogue) -> tuple[dict, dict[str, float]]:
 
 # --------------------------------------------------------------------------- laterality
 _SIDE_ADJ_RE = re.compile(
-    r"\b(left|right)(?:[- ](?:sided|hemispheric|predominan(?:t|ce)|dominant|lateralised|lateralized)"
+    r"\b(left|right)(?:[- ](?:sided|hemispheric|predominan(?:t|ce)|dominant|lateral(?:ised|ized)?)"
     r"|\s+(?=(?:frontal|temporal|parietal|occipital|insular|fronto\w*|temporo\w*|parieto\w*)\b[^.;]{0,30}"
     r"\b(?:mass|lesion|tumou?r|process|abnormality)))", re.I)
 _PREDOMINANCE_RE = re.compile(r"predominan|dominant|bulk|mostly|mainly|majority|largely|centred|centered", re.I)
@@ -54,7 +54,8 @@ _SIDE_FREE_RE = re.compile(r"\b(?:the\s+)?(left|right)\s+(?:side|hemisphere)\s+(
 def check_laterality(s: str, cat: FactCatalogue) -> list[Claim]:
     side, shares = _side_facts(cat)
     if not side:
-        return []
+        found = [m.group(0) for p in (_SIDE_ADJ_RE, _BALANCED_RE, _ONE_SIDE_RE, _MIDLINE_FIELD_RE) for m in p.finditer(s)]
+        return [_claim("side", text, False, "no side was measured") for text in found]
     measured = side.get("side")
     crosses = side.get("crosses_midline")
     claims = []
@@ -79,7 +80,9 @@ def check_laterality(s: str, cat: FactCatalogue) -> list[Claim]:
             claims.append(_claim("side", f"only {m.group(0)}", ok, f"the {word} hemisphere holds {round(100 * share, 1)}%"))
             continue
         if _PARTIAL_NEAR_RE.search(window) and not _PREDOMINANCE_RE.search(s[m.start():m.end() + 15]):
-            continue  # "minor extension into the right": the basic side check covers it
+            ok = (share >= 0.05) != negated  # "a minor right-hemispheric component": that side holds some of it
+            claims.append(_claim("side", m.group(0), ok, f"the {word} hemisphere holds {round(100 * share, 1)}%"))
+            continue
         ok = (share > PREDOMINANT_MIN) != negated
         claims.append(_claim("side", ("not " if negated else "") + m.group(0), ok,
                              f"the {word} hemisphere holds {round(100 * share, 1)}% of the tumour (measured side {measured!r})"))
@@ -88,10 +91,10 @@ def check_laterality(s: str, cat: FactCatalogue) -> list[Claim]:
         claims.append(_claim("side", m.group(0), ok, f"left {round(100 * shares['left'], 1)}%, right "
                                                      f"{round(100 * shares['right'], 1)}%"))
     for m in _ONE_SIDE_RE.finditer(s):
-        ok = (crosses is False) != is_negated_at(s, m.start(), m.end())
+        ok = crosses is not None and (crosses is False) != is_negated_at(s, m.start(), m.end())
         claims.append(_claim("midline", m.group(0), ok, f"measured crosses_midline={crosses}"))
     for m in _MIDLINE_FIELD_RE.finditer(s):
-        ok = (m.group(1).lower() in ("yes", "true")) == bool(crosses)
+        ok = crosses is not None and (m.group(1).lower() in ("yes", "true")) == bool(crosses)
         claims.append(_claim("midline", m.group(0), ok, f"measured crosses_midline={crosses}"))
     for m in _SIDE_FREE_RE.finditer(s):
         share = shares[m.group(1).lower()]
@@ -179,6 +182,9 @@ def check_subregion_proportions(s: str, cat: FactCatalogue) -> list[Claim]:
         claims.append(_claim("subregion", f"{near[0][1]} {m.group(0)}", ok, f"the {'smallest' if smallest else 'largest'} "
                                                                            f"sub-region is {target} ({parts[target]:g} mL)"))
     for m in _MAJORITY_RE.finditer(s):
+        if re.search(r"\b(?:lies?|located|sits?|is|are)\s+(?:\w+\s+){0,2}(?:in|within)\s+the\b", s[m.end():m.end() + 60], re.I) \
+                and _ANATOMY_RE.search(s, m.end()):
+            continue  # "most of the enhancing tumour lies in the frontal lobe": a location, not a proportion
         near = sorted(((abs(p - m.start()), p, r) for p, r in mentions if r in ("NCR", "ET", "ED")), key=lambda t: t[0])
         if not near or near[0][0] > 40:
             continue
@@ -220,7 +226,8 @@ def _method_rows(cat: FactCatalogue) -> dict[str, dict]:
 def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
     rows = _method_rows(cat)
     if not rows:
-        return []
+        found = [m.group(0) for p in (_BEATS_RE, _MAX_RE, _ALL_AGREE_RE) for m in p.finditer(s)]
+        return [_claim("relation", text, False, "the explanation methods were not compared") for text in found]
     mentions = _method_mentions(s)
     claims = []
     for m in _BEATS_RE.finditer(s):
@@ -254,7 +261,9 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
             named = [k for a, b, k in mentions]
             window = s[max(0, m.start() - 25):m.start()] + " " + s[m.end():m.end() + 20]
             window = re.sub(r"\((?:lower|higher) is (?:more|less) faithful\)", "", window, flags=re.I)
-            if metric == "deletion_auc" and re.search(r"\b(?:worst|best)\b", window, re.I) and named:
+            if not values or not named:
+                continue
+            if metric == "deletion_auc" and re.search(r"\b(?:worst|best)\b", window, re.I):
                 worst = bool(re.search(r"\bworst\b", window, re.I))
                 target = max(values, key=values.get) if worst else min(values, key=values.get)
                 claims.append(_claim("relation", f"{display_word(named[0])}: {'worst' if worst else 'best'} deletion AUC",
