@@ -354,10 +354,11 @@ def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
                 dominant.add(region_values["dominant_sequence"])
     region_named = [REGION_TERMS[r.group(1).lower()] for r in _term_re(
         {k: v for k, v in REGION_TERMS.items() if len(k) > 3}).finditer(s)]
-    ig_named = bool(re.search(r"\bintegrated gradients?\b|\bIG\b", s))
-    if isinstance(shap, dict) and (region_named or re.search(r"\bshapley\b", s, re.I)) and not ig_named:
+    ig_named = bool(re.search(r"(?i:\bintegrated gradients?\b)|\bIG\b", s))
+    if isinstance(shap, dict) and shap.get("regions") and not ig_named:
         regions = shap.get("regions") or {}
-        wanted = [r for r in region_named if r in regions] or list(regions)
+        explained = get(cat.raw, "explanations", "region", default="WT") or "WT"
+        wanted = [r for r in region_named if r in regions] or [explained]  # "the prediction": the explained region
         dominant = {regions[r]["dominant_sequence"] for r in wanted
                     if isinstance(regions.get(r), dict) and regions[r].get("dominant_sequence")}
     elif ig_named:
