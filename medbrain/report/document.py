@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from medbrain.facts import FORMAT_VERSION as FACTS_FORMAT_VERSION, facts_json_schema
+
 SECTION_TITLES: dict[str, str] = {
     "clinical_assessment": "1. Clinical assessment",
     "method_comparison": "2. Comparison of the explanation methods",
@@ -96,6 +98,8 @@ class ReportDocument:
         """JSON-ready dict (figures as their paths inside the report folder)."""
         return to_jsonable({
             "format_version": FORMAT_VERSION,
+            "facts_format_version": FACTS_FORMAT_VERSION,
+            "facts_schema": facts_json_schema(),  # JSON Schema of "facts" (pydantic CaseFacts)
             "case_id": self.case_id,
             "synthetic": bool(self.synthetic),
             "disclaimer": DISCLAIMER,

@@ -391,3 +391,14 @@ def test_write_report_render_failure_writes_nothing(tmp_path: Path, monkeypatch)
 def test_section_round_trip_defaults() -> None:
     s = Section.from_dict({"key": "confidence", "text": "t"})
     assert s.title == SECTION_TITLES["confidence"] and s.unsupported_claims == [] and not s.verified
+
+
+def test_report_json_ships_the_facts_schema(tmp_path: Path) -> None:
+    import json as _json
+
+    from medbrain.facts import FORMAT_VERSION as FACTS_VERSION, CaseFacts
+
+    doc = _json.loads(render_json(make_doc(tmp_path)))
+    assert doc["facts_format_version"] == FACTS_VERSION
+    schema = doc["facts_schema"]
+    assert set(CaseFacts.model_fields) <= set(schema["properties"]) and FACTS_VERSION in schema["$comment"]
