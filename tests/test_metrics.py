@@ -310,3 +310,36 @@ def test_hd95_matches_monai_on_noisy_masks_touching_the_border():
                 spacing=list(spacing),
             ).item()
         assert hd95(pred, truth, spacing) == pytest.approx(ref, abs=HD95_TOLERANCE_MM)
+
+
+# --------------------------------------------------------------------------- lesion-wise
+def _cube(shape, corner, size):
+    m = np.zeros(shape, dtype=bool)
+    x, y, z = corner
+    m[x:x + size, y:y + size, z:z + size] = True
+    return m
+
+
+def test_lesionwise_counts_matched_missed_and_spurious_lesions():
+    from medbrain.metrics import LESION_HD95_MISS, lesionwise
+
+    shape = (40, 40, 40)
+    a, b, c = _cube(shape, (2, 2, 2), 5), _cube(shape, (20, 20, 20), 5), _cube(shape, (30, 2, 30), 4)
+    truth = a | b
+    pred = a | c  # a found exactly, b missed, c spurious
+    out = lesionwise(pred, truth, min_voxels=10)
+    assert out["lesions"] == 2 and out["missed"] == 1 and out["spurious"] == 1
+    assert out["lw_dice"] == pytest.approx(1 / 3)
+    assert out["lw_hd95"] == pytest.approx(2 * LESION_HD95_MISS / 3)
+    assert lesionwise(truth, truth, min_voxels=10)["lw_dice"] == 1.0
+    empty = np.zeros(shape, dtype=bool)
+    assert lesionwise(empty, empty) == {"lw_dice": 1.0, "lw_hd95": 0.0, "lesions": 0, "missed": 0, "spurious": 0}
+
+
+def test_lesionwise_ignores_truth_specks_below_the_size_threshold():
+    from medbrain.metrics import lesionwise
+
+    shape = (30, 30, 30)
+    big, speck = _cube(shape, (2, 2, 2), 6), _cube(shape, (20, 20, 20), 2)
+    out = lesionwise(big, big | speck, min_voxels=50)
+    assert out["lesions"] == 1 and out["missed"] == 0 and out["lw_dice"] == 1.0

@@ -43,7 +43,7 @@ from medbrain.data.discovery import find_cases
 from medbrain.data.nifti import open_nifti, read_data, spatial_shape
 from medbrain.errors import CaseNotFoundError, ShapeMismatchError, UnknownLabelError
 from medbrain.labels import LabelConvention, as_convention, to_internal
-from medbrain.metrics import DICE_KEYS, HD95_KEYS, REGIONS, SCORE_KEYS, mean_scores, score_labels
+from medbrain.metrics import DICE_KEYS, HD95_KEYS, LESION_KEYS, REGIONS, SCORE_KEYS, lesionwise_scores, mean_scores, score_labels
 
 #: File names written by :func:`write_scores` (in ``out_dir``).
 CSV_NAME = "scores.csv"
@@ -205,7 +205,7 @@ def score_case(
         raise UnknownLabelError(
             f"Case {case_id}, prediction {pred_path} (read as {as_convention(pconv).value}): {err}"
         ) from None
-    return {"case_id": case_id, **score_labels(pred, truth, spacing)}
+    return {"case_id": case_id, **score_labels(pred, truth, spacing), **lesionwise_scores(pred, truth, spacing)}
 
 
 def score_directories(
@@ -254,7 +254,9 @@ def _columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     for row in rows:
         extra += [k for k in row if k != "case_id" and k not in SCORE_KEYS and k not in extra]
     present = {k for row in rows for k in row}
-    return ["case_id", *(k for k in SCORE_KEYS if k in present), *extra]
+    lesion = [k for keys in LESION_KEYS.values() for k in keys]
+    extra = [k for k in extra if k not in lesion]
+    return ["case_id", *(k for k in SCORE_KEYS if k in present), *(k for k in lesion if k in present), *extra]
 
 
 def _json_safe(value: Any) -> Any:
@@ -338,11 +340,20 @@ def scores_table(rows: Sequence[Mapping[str, Any]] | ScoreResult, title: str | N
         table.add_column(f"Dice {r}", justify="right")
     for r in REGIONS:
         table.add_column(f"HD95 {r} (mm)", justify="right")
+    lesion_wise = any(LESION_KEYS["WT"][0] in row for row in rows)
+    if lesion_wise:
+        for r in REGIONS:
+            table.add_column(f"LW Dice {r}", justify="right")
+        table.add_column("missed / spurious ET", justify="right")
 
     def cells(row: Mapping[str, Any]) -> list[str]:
-        return [_fmt(row.get(DICE_KEYS[r]), 3) for r in REGIONS] + [
-            _fmt(row.get(HD95_KEYS[r]), 2) for r in REGIONS
-        ]
+        out = [_fmt(row.get(DICE_KEYS[r]), 3) for r in REGIONS] + [_fmt(row.get(HD95_KEYS[r]), 2) for r in REGIONS]
+        if lesion_wise:
+            out += [_fmt(row.get(LESION_KEYS[r][0]), 3) for r in REGIONS]
+            missed, spurious = row.get(LESION_KEYS["ET"][3]), row.get(LESION_KEYS["ET"][4])
+            out.append("-" if missed is None else f"{_fmt(missed, 0 if float(missed).is_integer() else 1)} / "
+                                                  f"{_fmt(spurious, 0 if float(spurious).is_integer() else 1)}")
+        return out
 
     for i, row in enumerate(rows):
         table.add_row(str(row.get("case_id", "")), *cells(row), end_section=i == len(rows) - 1)

@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from medbrain.errors import CaseNotFoundError, ShapeMismatchError, UnknownLabelError
-from medbrain.metrics import HD95_EMPTY, SCORE_KEYS
+from medbrain.metrics import HD95_EMPTY, LESION_KEYS, SCORE_KEYS
 from medbrain.train.scoring import (
     CSV_NAME,
     JSON_NAME,
@@ -76,7 +76,8 @@ def test_score_directories_rows_and_unmatched(dataset):
     assert result.unmatched_predictions == ["Y_9"]
     assert result.unlabelled_truth == ["X_4"]
     perfect, shifted = result.rows
-    assert set(perfect) == {"case_id", *SCORE_KEYS}
+    assert set(perfect) == {"case_id", *SCORE_KEYS, *(k for keys in LESION_KEYS.values() for k in keys)}
+    assert perfect["lw_dice_WT"] == 1.0 and perfect["missed_WT"] == 0 and perfect["spurious_WT"] == 0
     assert all(perfect[f"dice_{r}"] == 1.0 and perfect[f"hd95_{r}"] == 0.0 for r in ("WT", "TC", "ET"))
     # shift of 2 voxels along axis 0 (1 mm spacing) -> HD95 2 mm; WT dice 2*14/32
     assert shifted["hd95_WT"] == pytest.approx(2.0)
@@ -196,7 +197,8 @@ def test_scores_table_has_cases_and_bold_mean(dataset):
     result = score_directories(preds, truth)
     table = scores_table(result)
     headers = [str(c.header) for c in table.columns]
-    assert headers == ["Case", "Dice WT", "Dice TC", "Dice ET", "HD95 WT (mm)", "HD95 TC (mm)", "HD95 ET (mm)"]
+    assert headers == ["Case", "Dice WT", "Dice TC", "Dice ET", "HD95 WT (mm)", "HD95 TC (mm)", "HD95 ET (mm)",
+                       "LW Dice WT", "LW Dice TC", "LW Dice ET", "missed / spurious ET"]
     assert table.row_count == 3
     assert table.rows[-1].style == "bold"
     console = Console(record=True, width=200)
