@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from medbrain.agent.fake import ScriptedChatModel
+from medbrain.agent.grounding.text import split_sentences
 from medbrain.agent.llm import make_chat_model, settings_from_env
 from medbrain.agent.writer import SECTION_KEYS
 from medbrain.evals.suites import load_suite
@@ -59,7 +60,7 @@ def main() -> None:
                 drafted = sum(c["sentences"].get(key, {}).get("drafted", 0) for c in logs if "sentences" in c)
                 rendered = sum(c["sentences"].get(key, {}).get("rendered", 0) for c in logs if "sentences" in c)
                 source = written.sources.get(key, "error")
-                kept = 0 if source.startswith("grounded") else len([s for s in written.sections[key].split(". ") if s])
+                kept = 0 if source.startswith("grounded") else len(split_sentences(written.sections[key]))
                 totals.setdefault(name, [0, 0, 0])
                 totals[name] = [totals[name][0] + drafted, totals[name][1] + rendered, totals[name][2] + kept]
                 cells.append(f"{drafted}/{rendered}/{kept} {source}")

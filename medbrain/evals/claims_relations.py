@@ -17,6 +17,12 @@ def _shares(f: dict) -> tuple[dict, float, float]:
     return side, float(side.get("left_fraction") or 0.0), float(side.get("right_fraction") or 0.0)
 
 
+def _volumes(f: dict) -> tuple[float, float, float, float, float]:
+    """WT, TC, ET, NCR, ED volumes (mL), 0 where missing."""
+    vol = get(f, "measurements", "volumes_ml", default={}) or {}
+    return tuple(float(vol.get(k, 0.0) or 0.0) for k in ("WT", "TC", "ET", "NCR", "ED"))  # type: ignore[return-value]
+
+
 def _rows(f: dict) -> dict[str, dict]:
     return {r["method"]: r for r in get(f, "comparison", "methods", default=[]) or [] if isinstance(r, dict) and r.get("method")}
 
@@ -25,8 +31,7 @@ def correct_relation_sentences(f: dict) -> list[tuple[str, str]]:
     """(class, text) pairs the facts support."""
     out: list[tuple[str, str]] = []
     add = lambda klass, text: out.append((klass, text))  # noqa: E731
-    vol = get(f, "measurements", "volumes_ml", default={}) or {}
-    wt, tc, et, ncr, ed = (float(vol.get(k, 0.0) or 0.0) for k in ("WT", "TC", "ET", "NCR", "ED"))
+    wt, tc, et, ncr, ed = _volumes(f)
     if wt <= 0:
         return out
     if wt >= 40:  # rounding to whole mL stays inside the 3 % hedge only for tumours of some size
@@ -83,8 +88,7 @@ def wrong_relation_sentences(f: dict) -> list[tuple[str, str]]:
     """(class, text) pairs the facts contradict."""
     out: list[tuple[str, str]] = []
     add = lambda klass, text: out.append((klass, text))  # noqa: E731
-    vol = get(f, "measurements", "volumes_ml", default={}) or {}
-    wt, tc, et, ncr, ed = (float(vol.get(k, 0.0) or 0.0) for k in ("WT", "TC", "ET", "NCR", "ED"))
+    wt, tc, et, ncr, ed = _volumes(f)
     if wt <= 0:
         return out
     add("hedged_number", f"The whole tumour measures roughly {round(wt * 1.15)} mL.")

@@ -74,6 +74,11 @@ QUESTIONS = {  # question -> (topic, a value the answer must contain)
 }
 
 
+def _analysed_session(ws, tmp_path, llm, name):
+    """A chat on the already analysed workspace (no re-analysis)."""
+    return ChatSession(ws, AllowedRoots.of(tmp_path), llm, checkpointer=open_checkpointer(tmp_path / "c.sqlite"), session=name)
+
+
 def _answer_events(chat, question):
     events = list(chat.handle(question))
     text = "".join(e.text for e in events if e.kind == "token")
@@ -84,8 +89,7 @@ def _answer_events(chat, question):
 def test_without_llm_common_questions_are_answered_from_the_facts(analysed_workspace, tmp_path):
     from medbrain.agent.verifier import verify_text
 
-    chat = ChatSession(analysed_workspace, AllowedRoots.of(tmp_path), None,
-                       checkpointer=open_checkpointer(tmp_path / "c.sqlite"), session="router")
+    chat = _analysed_session(analysed_workspace, tmp_path, None, "router")
     facts = analysed_workspace.facts
     expected = {"size": f"{facts['measurements']['volumes_ml']['WT']:g} mL",
                 "side": facts["measurements"]["side"]["side"] if facts["measurements"]["side"]["side"] != "bilateral"
@@ -109,8 +113,7 @@ def test_without_llm_common_questions_are_answered_from_the_facts(analysed_works
 def test_llm_answer_loses_the_sentence_the_facts_do_not_support(analysed_workspace, tmp_path):
     wt = analysed_workspace.facts["measurements"]["volumes_ml"]["WT"]
     llm = ScriptedChatModel([f"The whole tumour measures {wt:g} mL. It has grown since the previous scan."])
-    chat = ChatSession(analysed_workspace, AllowedRoots.of(tmp_path), llm,
-                       checkpointer=open_checkpointer(tmp_path / "c.sqlite"), session="prune")
+    chat = _analysed_session(analysed_workspace, tmp_path, llm, "prune")
     text, notes = _answer_events(chat, "How big is it?")
     assert f"{wt:g} mL" in text and "previous scan" not in text
     assert notes[-1].data["verdict"] == "pruned" and "previous scan" in notes[-1].text
@@ -119,8 +122,7 @@ def test_llm_answer_loses_the_sentence_the_facts_do_not_support(analysed_workspa
 def test_llm_answer_that_fails_is_replaced_by_the_facts(analysed_workspace, tmp_path):
     wt = analysed_workspace.facts["measurements"]["volumes_ml"]["WT"]
     llm = ScriptedChatModel([f"The whole tumour measures {wt * 3:.1f} mL and it is a glioblastoma."])
-    chat = ChatSession(analysed_workspace, AllowedRoots.of(tmp_path), llm,
-                       checkpointer=open_checkpointer(tmp_path / "c.sqlite"), session="replace")
+    chat = _analysed_session(analysed_workspace, tmp_path, llm, "replace")
     text, notes = _answer_events(chat, "How big is the tumour?")
     assert "glioblastoma" not in text and f"{wt:g} mL" in text
     assert "did not pass verification" in notes[-1].text

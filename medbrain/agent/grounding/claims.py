@@ -37,6 +37,14 @@ def _claim(kind: str, text: str, ok: bool, reason: str) -> Claim:
     return Claim(kind, text, ok, "" if ok else reason)
 
 
+def region_mentions(s: str, start: int = 0, end: int | None = None) -> list[tuple[int, str]]:
+    """(position, region code) of each region named in ``s[start:end]``: words in any case,
+    abbreviations (WT, TC, ET, ED, NCR) only in capitals."""
+    return [(m.start(), REGION_TERMS[m.group(1).lower()])
+            for m in _REGION_MENTION_RE.finditer(s, start, len(s) if end is None else end)
+            if len(m.group(1)) > 3 or m.group(1).isupper()]
+
+
 def _term_re(terms) -> re.Pattern:
     keys = sorted(terms, key=len, reverse=True)
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w])", re.I)
@@ -46,6 +54,7 @@ _ANATOMY_RE = _term_re(ANATOMY_TERMS)
 _METHOD_RE = _term_re(METHOD_TERMS)
 _OTHER_XAI_RE = _term_re(OTHER_XAI_TERMS)
 _SEQUENCE_RE = _term_re(SEQUENCE_TERMS)
+_REGION_MENTION_RE = _term_re({k: v for k, v in REGION_TERMS.items() if len(k) > 3 or k in ("et", "tc", "wt", "ed", "ncr")})
 _SUBREGION_RE = _term_re({k: v for k, v in REGION_TERMS.items() if v in ("ET", "NCR", "ED") and len(k) > 3})
 _SIDE_RE = re.compile(r"\b(left|right)(?:[- ]sided)?\b|\b([LR])(?=\s+(?:frontal|temporal|parietal|occipital|insula|insular|"
                       r"hemisphere|thalamus|cerebellar|lobe)\b)", re.I)
@@ -352,8 +361,7 @@ def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
         for region_values in (shap.get("regions") or {}).values():
             if isinstance(region_values, dict) and region_values.get("dominant_sequence"):
                 dominant.add(region_values["dominant_sequence"])
-    region_named = [REGION_TERMS[r.group(1).lower()] for r in _term_re(
-        {k: v for k, v in REGION_TERMS.items() if len(k) > 3}).finditer(s)]
+    region_named = [r for _, r in region_mentions(s)]
     ig_named = bool(re.search(r"(?i:\bintegrated gradients?\b)|\bIG\b", s))
     if isinstance(shap, dict) and shap.get("regions") and not ig_named:
         regions = shap.get("regions") or {}

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import re
 
-from medbrain.agent.grounding.claims import Claim, _claim, _term_re
-from medbrain.agent.grounding.lexicon import CERTAINTY_HIGH_RE, CERTAINTY_LOW_RE, REGION_TERMS
+from medbrain.agent.grounding.claims import Claim, _claim, region_mentions
+from medbrain.agent.grounding.lexicon import CERTAINTY_HIGH_RE, CERTAINTY_LOW_RE
 from medbrain.agent.grounding.text import is_negated_at
 from medbrain.facts import FactCatalogue, get
 
 TTA_GOOD = 0.9  # flip-TTA Dice at or above this is "good" agreement; below TTA_POOR is "poor"
 TTA_POOR = 0.8
 
-_REGION_RE = _term_re({k: v for k, v in REGION_TERMS.items() if len(k) > 3 or k in ("wt", "tc", "et")})
 _CLAUSE_RE = re.compile(r"[;:]|,\s*(?:but|while|whereas|and)?|\b(?:but|whereas|while|although)\b", re.I)
 _CONF_NOUN_RE = re.compile(r"\b(?:confiden\w*|certaint\w*|certain)\b", re.I)
 _LEVEL_WORD_RE = re.compile(r"\b(high|moderate|medium|intermediate|low|limited|reduced|poor|excellent|strong|weak)\b", re.I)
@@ -47,11 +46,6 @@ def _clauses(s: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
-def _regions_in(s: str, a: int, b: int) -> list[tuple[int, str]]:
-    return [(m.start(), REGION_TERMS[m.group(1).lower()]) for m in _REGION_RE.finditer(s, a, b)
-            if len(m.group(1)) > 3 or m.group(1).isupper()]
-
-
 def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
     conf = get(cat.raw, "confidence", default={}) or {}
     overall = conf.get("level")
@@ -65,7 +59,7 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
     sentence_has_conf = bool(_CONF_NOUN_RE.search(s))
     for a, b in _clauses(s):
         clause = s[a:b]
-        in_clause = [(p, r) for p, r in _regions_in(s, a, b) if r in levels]
+        in_clause = [(p, r) for p, r in region_mentions(s, a, b) if r in levels]
         for m in _LEVEL_WORD_RE.finditer(s, a, b):
             if _NOT_ABOUT_LEVEL_RE.match(s[m.end():]) or not (sentence_has_conf and (_CONF_NOUN_RE.search(clause) or in_clause)):
                 continue
@@ -84,7 +78,7 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
                 claims.append(_claim("confidence", f"only {region} {level}", not others,
                                      f"also {level}: {', '.join(others)}"))
     for m in _RANK_RE.finditer(s):
-        near = _regions_in(s, 0, len(s))
+        near = region_mentions(s, 0, len(s))
         if not near:
             continue
         region = min(near, key=lambda t: abs(t[0] - m.start()))[1]
@@ -96,7 +90,7 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
         claims.append(_claim("confidence", f"{region}: {m.group(0)}", region == target,
                              f"the {'highest' if want_high else 'lowest'} mean probability is {target}'s ({probs[target]:g})"))
     for m in _UNCERTAIN_RE.finditer(s):
-        near = [(p, r) for p, r in _regions_in(s, 0, len(s)) if r in levels]
+        near = [(p, r) for p, r in region_mentions(s, 0, len(s)) if r in levels]
         region = min(near, key=lambda t: abs(t[0] - m.start()))[1] if near else None
         if m.group(3):  # "uncertainty is highest in X"
             fractions = {r: v.get("uncertain_fraction") for r, v in regions.items()
@@ -116,7 +110,7 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
         claims.append(_claim("confidence", m.group(0), ok,
                              f"the {region + ' ' if region else 'overall '}confidence is {target!r}"))
     for m in _TTA_RANK_RE.finditer(s):
-        near = [(p, r) for p, r in _regions_in(s, m.end(), len(s)) if r in regions]
+        near = [(p, r) for p, r in region_mentions(s, m.end(), len(s)) if r in regions]
         dice = {r: v.get("tta_dice") for r, v in regions.items() if isinstance(v.get("tta_dice"), (int, float))}
         if not near or near[0][1] not in dice:
             continue
@@ -142,7 +136,7 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
         for m in CERTAINTY_HIGH_RE.finditer(s):
             if is_negated_at(s, m.start(), m.end()):
                 continue
-            near = [(p, r) for p, r in _regions_in(s, 0, len(s)) if r in levels]
+            near = [(p, r) for p, r in region_mentions(s, 0, len(s)) if r in levels]
             target = levels.get(near[0][1]) if near else overall
             claims.append(_claim("confidence", m.group(0), target == "high",
                                  f"certainty words need high confidence; the tools say {target!r}"))

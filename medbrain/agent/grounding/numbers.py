@@ -365,8 +365,8 @@ def _subregion_ratio(sentence: str, n: NumberMention, part: str | None, ctx: Con
 def _every_region(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_concepts: set[str]) -> "NumberVerdict":
     """ "above 0.97 in every region": the bound must hold for the quantity of each region."""
     free = Context(None, ctx.methods, ctx.sequence, ctx.structure, ctx.side, ctx.concepts)
-    facts = [f for f in numbers if f.region and _compatible(n, free, f, sentence_concepts) and f.path.startswith("confidence.regions")
-             or (f.region and _compatible(n, free, f, sentence_concepts) and not f.path.startswith("confidence"))]
+    facts = [f for f in numbers if f.region and _compatible(n, free, f, sentence_concepts)
+             and (f.path.startswith("confidence.regions") or not f.path.startswith("confidence"))]
     by_region: dict[str, Fact] = {}
     for f in sorted(facts, key=lambda f: not f.path.startswith("confidence.regions")):
         by_region.setdefault(f.region, f)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from medbrain.agent.grounding.claims import Claim, _claim, _method_mentions, _term_re
-from medbrain.agent.grounding.lexicon import ANATOMY_TERMS, REGION_TERMS
+from medbrain.agent.grounding.claims import _SEQUENCE_RE, Claim, _claim, _method_mentions, _term_re, region_mentions
+from medbrain.agent.grounding.lexicon import ANATOMY_TERMS, SEQUENCE_TERMS
 from medbrain.agent.grounding.text import is_negated_at
 from medbrain.facts import FactCatalogue, display_word, get
 
@@ -25,7 +25,6 @@ EXCLUSIVE_MIN = 0.95  # "only", "entirely", "confined to": nearly all of the tum
 BALANCED_MIN = 0.4  # "symmetric", "half on each side": both sides hold at least this share
 
 _ANATOMY_RE = _term_re(ANATOMY_TERMS)
-_SUB_RE = _term_re({k: v for k, v in REGION_TERMS.items() if len(k) > 3 or k in ("et", "tc", "wt", "ed", "ncr")})
 
 
 def _side_facts(cat: FactCatalogue) -> tuple[dict, dict[str, float]]:
@@ -156,9 +155,7 @@ def check_subregion_proportions(s: str, cat: FactCatalogue) -> list[Claim]:
     vol = {k: float(v or 0.0) for k, v in (get(cat.raw, "measurements", "volumes_ml", default={}) or {}).items()}
     if not vol.get("WT"):
         return []
-    mentions = [(m.start(), REGION_TERMS[m.group(1).lower()]) for m in _SUB_RE.finditer(s)
-                if len(m.group(1)) > 3 or m.group(1).isupper()]
-    mentions = [(p, r) for p, r in mentions if r in ("NCR", "ET", "ED", "TC", "WT")]
+    mentions = [(p, r) for p, r in region_mentions(s) if r in ("NCR", "ET", "ED", "TC", "WT")]
     claims = []
     for cmp_re, bigger in ((_BIGGER_RE, True), (_SMALLER_RE, False)):
         for m in cmp_re.finditer(s):
@@ -333,8 +330,7 @@ def check_reliability(s: str, cat: FactCatalogue) -> list[Claim]:
         claims.append(_claim("confidence", m.group(0), ok, f"calibrated={calibrated}"))
     regions = conf.get("regions") or {}
     for m in _UNDERSEG_RE.finditer(s):
-        near = [(abs(mm.start() - m.start()), REGION_TERMS[mm.group(1).lower()]) for mm in _SUB_RE.finditer(s)
-                if REGION_TERMS[mm.group(1).lower()] in regions and (len(mm.group(1)) > 3 or mm.group(1).isupper())]
+        near = [(abs(p - m.start()), r) for p, r in region_mentions(s) if r in regions]
         flags = {r: bool((v or {}).get("likely_undersegmentation")) for r, v in regions.items()}
         negated = is_negated_at(s, m.start(), m.end())
         if near:
@@ -373,16 +369,13 @@ def check_compound_lobes(s: str, cat: FactCatalogue) -> list[Claim]:
 
 
 # --------------------------------------------------------------------------- sequences per region and method
-_SEQ_RE_MAP = {"t1": "t1", "t1ce": "t1ce", "t1c": "t1ce", "t1-ce": "t1ce", "contrast-enhanced t1": "t1ce", "t2": "t2",
-               "flair": "flair", "t2-flair": "flair", "t2w": "t2", "t1n": "t1", "t2f": "flair"}
-_SEQ_RE = _term_re(_SEQ_RE_MAP)
 _DOMINANT_WORD_RE = re.compile(r"\b(?:dominant|dominated|drove|driven|drives|relied (?:mostly|most|mainly) on|most important|"
                                r"most influential|contributed (?:the )?most|mattered most)\b", re.I)
 _MORE_THAN_RE = re.compile(r"\b(more|less|higher|lower|larger|smaller)\b[^.;]{0,40}?\bthan\b", re.I)
 
 
 def _sequences(s: str) -> list[tuple[int, str]]:
-    return [(m.start(), _SEQ_RE_MAP[m.group(1).lower()]) for m in _SEQ_RE.finditer(s)]
+    return [(m.start(), SEQUENCE_TERMS[m.group(1).lower()]) for m in _SEQUENCE_RE.finditer(s)]
 
 
 def check_sequence_relations(s: str, cat: FactCatalogue) -> list[Claim]:
@@ -393,8 +386,7 @@ def check_sequence_relations(s: str, cat: FactCatalogue) -> list[Claim]:
         return []
     claims = []
     shap = get(cat.raw, "explanations", "shapley", "regions", default={}) or {}
-    regions = [(m.start(), REGION_TERMS[m.group(1).lower()]) for m in _SUB_RE.finditer(s)
-               if (len(m.group(1)) > 3 or m.group(1).isupper()) and REGION_TERMS[m.group(1).lower()] in shap]
+    regions = [(p, r) for p, r in region_mentions(s) if r in shap]
     methods = [k for _, _, k in _method_mentions(s)]
     dom = _DOMINANT_WORD_RE.search(s)
     if dom and regions and not methods:
