@@ -4,6 +4,8 @@ Each ``RUN`` folder comes from ``medbrain train run --folds K --fold k`` (its ``
 lists the held-out cases, its ``best_dice.safetensors`` the model). A missing sequence is
 blanked to 0 (the z-scored mean) after preprocessing, exactly as inference does for a case
 that lacks it. Prints mean and standard deviation over folds and every case's Dice.
+``--save-probs DIR`` keeps each held-out case's all-sequence probabilities (uint8, brain crop)
+with the cropped truth for ``benchmarks/postprocessing_cv.py``.
 
     python benchmarks/cv_folds.py --data ../shared/data/brats2018 --runs runs/fold0,runs/fold1,runs/fold2 \
         --subsets all,flair+t1ce,flair,t1ce,t1+t1ce+t2,t2+flair --threads 2
@@ -37,6 +39,15 @@ def keep_mask(subset: str) -> list[bool]:
     return [s in names for s in SEQUENCES]
 
 
+def save_probs(path: Path, probs: np.ndarray, truth_crop: np.ndarray, fold: int,
+               spacing: tuple[float, ...], truth_voxels: int) -> None:
+    """One held-out case's probabilities (uint8, 1/255 steps) and cropped truth, for post-processing CV."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, probs=np.round(probs * 255).astype(np.uint8), truth=truth_crop.astype(np.uint8),
+                        fold=fold, spacing=np.asarray(spacing, dtype=np.float64),
+                        truth_outside_crop=truth_voxels - int((truth_crop > 0).sum()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True, type=Path)
@@ -44,6 +55,7 @@ def main() -> None:
     ap.add_argument("--subsets", default="all")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/cv_folds.json"))
+    ap.add_argument("--save-probs", type=Path, default=None, help="Folder for the all-sequence probabilities.")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -59,6 +71,9 @@ def main() -> None:
                 images = prep.images * np.array(keep_mask(subset), dtype=np.float32)[:, None, None, None]
                 start = time.perf_counter()
                 probs = predict_slices(ckpt.model, images) * prep.mask[None]
+                if args.save_probs and subset == "all":
+                    save_probs(args.save_probs / f"{case_id}.npz", probs, case.label[prep.box.slices], fold,
+                               case.spacing, int((case.label > 0).sum()))
                 label = uncrop(probs_to_label(probs, PostProcessing()), prep.box).astype(np.uint8)
                 s = score_labels(label, case.label, case.spacing)
                 rows.append({"fold": fold, "case_id": case_id, "subset": subset, "seconds": time.perf_counter() - start,

@@ -24,6 +24,8 @@ constants.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -267,8 +269,30 @@ LESION_KEYS: dict[str, tuple[str, ...]] = {
 _CONNECT = np.ones((3, 3, 3), dtype=bool)  # 26-connectivity
 
 
-def lesionwise(pred: ArrayLike, truth: ArrayLike, spacing: float | Sequence[float] = (1.0, 1.0, 1.0),
-               min_voxels: int = LESION_MIN_VOXELS) -> dict[str, float]:
+@dataclass(frozen=True)
+class TruthLesions:
+    """One region's truth split into lesions: each (zone, lesion) pair, and the zone labels."""
+
+    truth: NDArray[np.bool_]
+    zones: NDArray[np.int32]
+    lesions: tuple[tuple[NDArray[np.bool_], NDArray[np.bool_]], ...]
+
+
+def truth_lesions(truth: ArrayLike, min_voxels: int = LESION_MIN_VOXELS) -> TruthLesions:
+    """Truth lesions as :func:`lesionwise` defines them; compute once to score many predictions."""
+    t = _as_bool(truth)
+    zones, n_zones = ndimage.label(ndimage.binary_dilation(t, _CONNECT), structure=_CONNECT)
+    lesions = []
+    for i in range(1, n_zones + 1):
+        zone = zones == i
+        lesion = t & zone  # nearby components (one voxel apart) form one lesion
+        if lesion.sum() >= min_voxels:
+            lesions.append((zone, lesion))
+    return TruthLesions(t, zones.astype(np.int32), tuple(lesions))
+
+
+def lesionwise(pred: ArrayLike, truth: ArrayLike | TruthLesions, spacing: float | Sequence[float] = (1.0, 1.0, 1.0),
+               min_voxels: int = LESION_MIN_VOXELS, with_hd95: bool = True) -> dict[str, float]:
     """Lesion-wise Dice and HD95 of one binary region, with missed and spurious lesions counted.
 
     Truth lesions are 26-connected components (dilated by one voxel to group them, as BraTS 2023
@@ -276,17 +300,14 @@ def lesionwise(pred: ArrayLike, truth: ArrayLike, spacing: float | Sequence[floa
     that touch it; a truth lesion with none is missed (Dice 0, HD95 374 mm); a predicted
     component touching no truth lesion is spurious and adds a (0, 374 mm) term. The lesion-wise
     score is the sum over truth lesions divided by (truth lesions + spurious ones). No truth and
-    no prediction scores Dice 1, HD95 0.
+    no prediction scores Dice 1, HD95 0. ``truth`` may be a precomputed :class:`TruthLesions`
+    (then ``min_voxels`` is the one it was built with); ``with_hd95=False`` skips the distances
+    (lw_hd95 is then NaN), for grid searches that only need the Dice.
     """
-    p, t = _pair(pred, truth)
-    zones, n_zones = ndimage.label(ndimage.binary_dilation(t, _CONNECT), structure=_CONNECT)
+    tl = truth if isinstance(truth, TruthLesions) else truth_lesions(truth, min_voxels)
+    p, _ = _pair(pred, tl.truth)
+    zones, lesions = tl.zones, tl.lesions
     p_lab, n_p = ndimage.label(p, structure=_CONNECT)
-    lesions = []
-    for i in range(1, n_zones + 1):
-        zone = zones == i
-        lesion = t & zone  # nearby components (one voxel apart) form one lesion
-        if lesion.sum() >= min_voxels:
-            lesions.append((zone, lesion))
     dices, hds, missed = [], [], 0
     for zone, lesion in lesions:
         touching = np.unique(p_lab[zone & (p_lab > 0)])
@@ -297,7 +318,7 @@ def lesionwise(pred: ArrayLike, truth: ArrayLike, spacing: float | Sequence[floa
             continue
         matched = np.isin(p_lab, touching)
         dices.append(dice(matched, lesion))
-        hds.append(min(hd95(matched, lesion, spacing), LESION_HD95_MISS))
+        hds.append(min(hd95(matched, lesion, spacing), LESION_HD95_MISS) if with_hd95 else float("nan"))
     near_truth = set(np.unique(p_lab[(zones > 0) & (p_lab > 0)]).tolist())
     spurious = sum(1 for j in range(1, n_p + 1) if j not in near_truth)
     if not lesions and not spurious:

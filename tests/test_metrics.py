@@ -343,3 +343,16 @@ def test_lesionwise_ignores_truth_specks_below_the_size_threshold():
     big, speck = _cube(shape, (2, 2, 2), 6), _cube(shape, (20, 20, 20), 2)
     out = lesionwise(big, big | speck, min_voxels=50)
     assert out["lesions"] == 1 and out["missed"] == 0 and out["lw_dice"] == 1.0
+
+
+def test_precomputed_truth_lesions_score_like_the_plain_call():
+    from medbrain.metrics import lesionwise, truth_lesions
+
+    shape = (40, 40, 40)
+    truth = _cube(shape, (2, 2, 2), 5) | _cube(shape, (20, 20, 20), 5)
+    pred = _cube(shape, (3, 2, 2), 5) | _cube(shape, (30, 2, 30), 4)
+    plain = lesionwise(pred, truth, min_voxels=10)
+    tl = truth_lesions(truth, min_voxels=10)
+    assert lesionwise(pred, tl) == plain
+    fast = lesionwise(pred, tl, with_hd95=False)
+    assert math.isnan(fast["lw_hd95"]) and fast["lw_dice"] == plain["lw_dice"] and 0 < plain["lw_dice"] < 1

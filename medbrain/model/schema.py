@@ -27,6 +27,8 @@ class PostProcessingSpec(_Strict):
 
     threshold: float = Field(0.5, gt=0.0, lt=1.0)
     min_et_voxels: int = Field(0, ge=0)
+    min_et_component_voxels: int = Field(0, ge=0)
+    min_wt_component_voxels: int = Field(0, ge=0)
 
 
 class ModelSpec(_Strict):

@@ -113,6 +113,8 @@ def train_export(
     out: Path = typer.Option(..., "--out", help="Output NAME (writes NAME.safetensors + NAME.json)."),
     fp16: bool = typer.Option(True, "--fp16/--fp32", help="Store weights in half precision (half the size)."),
     min_et_voxels: int = typer.Option(0, help="Post-processing: relabel a predicted ET smaller than this as NCR."),
+    min_et_component_voxels: int = typer.Option(0, help="Post-processing: relabel each ET component smaller than this as NCR."),
+    min_wt_component_voxels: int = typer.Option(0, help="Post-processing: remove each tumour component smaller than this."),
     validation: Optional[Path] = typer.Option(None, help="JSON of validation results to record with the model."),
 ) -> None:
     """Package a trained checkpoint for shipping: fp16 weights, post-processing and validation in the JSON."""
@@ -126,7 +128,9 @@ def train_export(
     ensure_output_dir(out.parent, "--out folder")
     ckpt = load_checkpoint(checkpoint)
     meta = {k: v for k, v in ckpt.metadata.items() if k == "training"}
-    meta["postprocessing"] = {"threshold": 0.5, "min_et_voxels": min_et_voxels}
+    meta["postprocessing"] = {"threshold": 0.5, "min_et_voxels": min_et_voxels,
+                              "min_et_component_voxels": min_et_component_voxels,
+                              "min_wt_component_voxels": min_wt_component_voxels}
     meta["exported_from"] = {"file": checkpoint.name, "sha256": ckpt.sha256}
     if validation:
         meta["validation"] = json.loads(validation.read_text())

@@ -56,6 +56,23 @@ def test_probs_to_label_and_small_et_relabelling():
     assert (cleaned == 4).sum() == 0 and cleaned[4, 4, 0] == 1
 
 
+def test_component_clean_up_removes_only_small_components():
+    probs = np.zeros((3, 20, 20, 6), np.float32)
+    probs[0, 2:10, 2:10, :] = 0.9  # a large tumour ...
+    probs[1, 3:8, 3:8, :] = 0.9
+    probs[2, 4:7, 4:7, :] = 0.9  # ... with a 54-voxel ET component
+    probs[2, 9, 9, 2] = 0.9  # and an isolated one-voxel ET speck inside the oedema
+    probs[0, 15, 15, 3] = 0.9  # a one-voxel tumour island far away
+    raw = probs_to_label(probs, PostProcessing())
+    assert raw[9, 9, 2] == 4 and raw[15, 15, 3] == 2
+    clean = probs_to_label(probs, PostProcessing(min_et_component_voxels=10, min_wt_component_voxels=10))
+    assert clean[9, 9, 2] == 1, "a small ET component becomes necrotic core, not background"
+    assert clean[15, 15, 3] == 0, "a small tumour island is removed"
+    assert (clean[4:7, 4:7, :] == 4).all(), "the large ET component is kept"
+    assert ((clean > 0) == (raw > 0)).sum() == raw.size - 1
+    assert np.array_equal(probs_to_label(probs, PostProcessing(min_et_component_voxels=0)), raw)
+
+
 def test_flip_tta_of_flip_equivariant_input_matches(plain_model):
     vol = np.random.default_rng(0).normal(size=(4, 40, 50, 3)).astype(np.float32)
     a = predict_slices(plain_model, vol, tta=False)
