@@ -54,6 +54,7 @@ def main() -> None:
     ap.add_argument("--runs", required=True, help="Comma-separated fold run folders.")
     ap.add_argument("--subsets", default="all")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--precision", default="auto", help="auto (bf16 where native, as the CLI), fp32 or bf16.")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/cv_folds.json"))
     ap.add_argument("--save-probs", type=Path, default=None, help="Folder for the all-sequence probabilities.")
     args = ap.parse_args()
@@ -70,7 +71,7 @@ def main() -> None:
                 prep = preprocess(case)
                 images = prep.images * np.array(keep_mask(subset), dtype=np.float32)[:, None, None, None]
                 start = time.perf_counter()
-                probs = predict_slices(ckpt.model, images) * prep.mask[None]
+                probs = predict_slices(ckpt.model, images, precision=args.precision) * prep.mask[None]
                 if args.save_probs and subset == "all":
                     save_probs(args.save_probs / f"{case_id}.npz", probs, case.label[prep.box.slices], fold,
                                case.spacing, int((case.label > 0).sum()))

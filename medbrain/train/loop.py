@@ -125,7 +125,7 @@ def validate(model: HybridUNetPlusPlus, cases: list[CachedCase], alpha: float, d
     """Full-volume validation: loss on region probabilities and per-region Dice."""
     losses, scores = [], {r: [] for r in REGIONS}
     for case in cases:
-        probs = predict_slices(model, case.images(), batch_size=16, device=device) * case.mask[None]
+        probs = predict_slices(model, case.images(), batch_size=16, device=device, precision="fp32") * case.mask[None]
         target = np.stack([case.label > 0, np.isin(case.label, (1, 4)), case.label == 4]).astype(np.float32)
         p = torch.from_numpy(probs).clamp(1e-6, 1 - 1e-6)
         t = torch.from_numpy(target)

@@ -91,3 +91,24 @@ def test_segment_real_case_keeps_geometry(plain_model, real_case_dir):
     outside = case.images.max(axis=0) == 0
     assert pred.region_probs[:, outside].max() == 0, "nothing is predicted outside the brain"
     assert set(np.unique(pred.label)) <= {0, 1, 2, 4}
+
+
+def test_bf16_inference_is_close_to_fp32_and_recorded(plain_model):
+    vol = np.random.default_rng(1).normal(size=(4, 40, 50, 3)).astype(np.float32)
+    fp32 = predict_slices(plain_model, vol, precision="fp32")
+    bf16 = predict_slices(plain_model, vol, precision="bf16")
+    assert bf16.dtype == np.float32 and bf16.shape == fp32.shape
+    assert np.abs(bf16 - fp32).max() < 0.05, "bf16 autocast changes probabilities only slightly"
+    assert not np.array_equal(bf16, fp32), "bf16 really ran (the outputs are not bit-identical)"
+
+
+def test_precision_choice(monkeypatch):
+    from medbrain.model.inference import resolve_precision
+
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
+    monkeypatch.setenv("MEDBRAIN_PRECISION", "fp32")
+    assert resolve_precision("auto") == "fp32"
+    monkeypatch.setenv("MEDBRAIN_PRECISION", "")
+    assert resolve_precision("auto") in ("fp32", "bf16")
+    with pytest.raises(ValueError, match="precision"):
+        resolve_precision("fp8")
