@@ -88,7 +88,7 @@ def doctor() -> None:
     else:
         table.add_row("device", f"cpu ({torch.get_num_threads()} threads)")
     try:
-        table.add_row("transformer weights", str(transformer_path("all-MiniLM-L6-v2")))
+        table.add_row("transformer weights", escape(str(transformer_path("all-MiniLM-L6-v2"))))
     except MedBrainError as exc:
         table.add_row("transformer weights", f"[red]{escape(str(exc))}[/]")
     ckpt = default_checkpoint_path()
@@ -168,10 +168,14 @@ def _device(device: str) -> str:
     return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
 
 
+EXPLAIN_JSON, EXPLAIN_LOG = "explain.json", "explain_tool_calls.jsonl"
+
+
 @app.command()
 def explain(
     case: Path = typer.Argument(..., help="Case folder (BraTS 2018-2021 or 2023+) or MSD 4-D image."),
-    out: Path = typer.Option(..., "--out", help="Output folder for the montage PNG and explain.json."),
+    out: Path = typer.Option(..., "--out", help="Output folder; writes OUT/<case>/: the montage PNG, explain.json, "
+                                                 "explain_tool_calls.jsonl."),
     slice_: str = typer.Option("auto", "--slice", help="'auto' (largest region slice) or an axial slice index."),
     region: str = typer.Option("WT", "--region", help="WT, TC or ET."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Default: the shipped model."),
@@ -189,6 +193,7 @@ def explain(
     from medbrain.model.checkpoint import load_checkpoint
     from medbrain.model.default import resolve_checkpoint
     from medbrain.report.writer import atomic_write_text
+    from medbrain.pipeline.outputs import OutputTree
     from medbrain.pipeline.toollog import ToolLog
     from medbrain.pipeline.workspace import METHODS, CaseWorkspace
 
@@ -211,22 +216,31 @@ def explain(
     ws = CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, log=ToolLog(), budget=budget)  # this run's log, written once at the end
     ws.load(case)
     _print_warnings(ws.case.warnings, ckpt)
-    ws.segment()
-    ws.measure()
-    z = ws.default_slice(region) if slice_ == "auto" else int(slice_)
-    for method in chosen:
-        if method == "attention" and ws.model.bottleneck is None:
-            console.print("[yellow]attention skipped: this model has no transformer block[/]")
-            continue
-        ws.explain(method, region, z)
-    ws.compare()
-    ws.confidence()
-    figure = ws.montage(out / f"{ws.case.case_id}_{region}_z{z}.png")
-    doc = {"facts": ws.facts, "warnings": ws.case.warnings, "checkpoint_integrity": ckpt.integrity,
-           "tool_calls": ws.log.entries, "figure": figure.name}
-    json_path = out / "explain.json"
-    atomic_write_lines(out / "tool_calls.jsonl", ws.log.entries)
-    atomic_write_text(json_path, json.dumps(doc, indent=2, default=str))
+    claimed = OutputTree(out).claim(ws.case.case_id, ws.case_path)  # OUT/<case>/, as for report; locked
+    try:
+        folder = claimed.folder
+        folder.mkdir(exist_ok=True)
+        ws.segment()
+        ws.measure()
+        z = ws.default_slice(region) if slice_ == "auto" else int(slice_)
+        for method in chosen:
+            if method == "attention" and ws.model.bottleneck is None:
+                console.print("[yellow]attention skipped: this model has no transformer block[/]")
+                continue
+            ws.explain(method, region, z)
+        ws.compare()
+        ws.confidence()
+        json_path = folder / EXPLAIN_JSON
+        earlier = _earlier_explain_figure(json_path)
+        figure = ws.montage(folder / f"{claimed.name}_{region}_z{z}.png")
+        doc = {"facts": ws.facts, "warnings": ws.case.warnings, "checkpoint_integrity": ckpt.integrity,
+               "tool_calls": ws.log.entries, "figure": figure.name}
+        atomic_write_lines(folder / EXPLAIN_LOG, ws.log.entries)
+        atomic_write_text(json_path, json.dumps(doc, indent=2, default=str))
+        if earlier is not None and earlier != figure.name:
+            (folder / earlier).unlink(missing_ok=True)  # the montage of an earlier run, now stale
+    finally:
+        claimed.lock.release()
     from medbrain.tools.xai_summary import explain_tables
 
     for title, columns, rows in explain_tables(ws.facts, {e["tool"]: e["duration_s"] for e in ws.log.entries},
@@ -239,6 +253,17 @@ def explain(
         console.print(table)
     console.print(escape(f"Confidence: {ws.facts['confidence']['level']} ({ws.facts['confidence']['levels_basis']}). "
                          f"Budget: {budget}. Wrote {figure} and {json_path}"), highlight=False)
+
+
+def _earlier_explain_figure(json_path: Path) -> str | None:
+    """The montage file name an earlier explain.json in this folder points to, if any."""
+    import json
+
+    try:
+        name = json.loads(json_path.read_text()).get("figure")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and Path(name).name == name and name.endswith(".png") else None
 
 
 # --------------------------------------------------------------------------- report
@@ -368,6 +393,7 @@ def report(
         items += items_from_data_dir(data_dir, roots)
     settings, chat_model = _llm(llm, model, gguf, seed)
     ckpt_ws = _workspace(checkpoint, device, tta, seed, fast)
+    _print_warnings([], ckpt_ws.checkpoint)  # an unverified checkpoint is said before any report
     result = _report_cases(items, out, roots=roots, settings=settings, chat_model=chat_model,
                            ws_factory=lambda: ckpt_ws.fresh(), formats=formats, force=force,
                            max_revisions=max_revisions)
@@ -396,6 +422,7 @@ def demo(
     console.print(f"Synthetic case written to {escape(str(case))}", highlight=False)
     settings, chat_model = _llm(llm, None, None, seed)
     ws = _workspace(checkpoint, device, True, seed, fast, synthetic=True)
+    _print_warnings([], ws.checkpoint)
     roots = AllowedRoots.of(data)
     result = _report_cases(items_from_paths([case], roots), out, roots=roots, settings=settings,
                            chat_model=chat_model, ws_factory=lambda: ws, formats="md,html,json", force=True,
@@ -435,6 +462,7 @@ def chat(
     roots = AllowedRoots.of(*roots_list)
     settings, chat_model = _llm(llm, model, gguf, seed)
     ws = _workspace(checkpoint, device, True, seed, True)
+    _print_warnings([], ws.checkpoint)
 
     out_root = OutputRoot.of(out)
 
@@ -536,6 +564,10 @@ def eval_(
 ) -> None:
     """Grade what a report writer produces over a suite of cases; non-zero exit when a gate fails."""
     from medbrain.evals.runner import eval_command
+    from medbrain.io import ensure_output_dir
+
+    if out is not None:
+        ensure_output_dir(out)  # before any work: an existing file here fails now, not after the run
 
     if suite == "claims":
         from medbrain.evals.claims_command import claims_command
@@ -568,12 +600,14 @@ def score(
     result = score_directories(pred_dir, truth_dir)
     console.print(scores_table(result))
     if result.missing_predictions:
-        console.print(f"[yellow]No prediction for: {', '.join(result.missing_predictions)}[/]")
+        console.print(f"[yellow]No prediction for: {escape(', '.join(result.missing_predictions))}[/]",
+                      highlight=False)
     if result.unmatched_predictions:
-        console.print(f"[yellow]Predictions without truth: {', '.join(result.unmatched_predictions)}[/]")
+        console.print(f"[yellow]Predictions without truth: {escape(', '.join(result.unmatched_predictions))}[/]",
+                      highlight=False)
     if out:
         csv_path, json_path = write_scores(result, out)
-        console.print(f"Wrote {csv_path} and {json_path}")
+        console.print(escape(f"Wrote {csv_path} and {json_path}"), highlight=False)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ import nibabel as nib
 import numpy as np
 
 from medbrain.errors import (
+    CaseNotFoundError,
     CorruptFileError,
     FileAccessError,
     GeometryMismatchError,
@@ -266,6 +267,50 @@ def _four_d_modality(case: Path) -> Path:
     return case
 
 
+def _empty_file(case: Path) -> Path:
+    image_file(case, "t2").write_bytes(b"")
+    return case
+
+
+def _inf_voxels(case: Path) -> Path:
+    f = image_file(case, "t2")
+    d = data_of(f).astype(np.float32)
+    d[5, 5, 5] = np.inf
+    rewrite(f, d)
+    return case
+
+
+def _two_d_modality(case: Path) -> Path:
+    f = image_file(case, "t1")
+    rewrite(f, data_of(f)[:, :, 10])
+    return case
+
+
+def _gz_name_plain_data(case: Path) -> Path:
+    f = image_file(case, "t1")
+    f.write_bytes(gzip.decompress(f.read_bytes()))
+    return case
+
+
+def _unrecognised_names(case: Path) -> Path:
+    for f in list(case.iterdir()):
+        f.rename(case / f.name.replace(f"{CASE_ID}_", ""))  # t1.nii.gz, flair.nii.gz, ...
+    return case
+
+
+def _duplicate_modality(case: Path) -> Path:
+    f = image_file(case, "t1")
+    (case / f"{CASE_ID}_t1.nii").write_bytes(gzip.decompress(f.read_bytes()))
+    return case
+
+
+def _two_cases_in_one_folder(case: Path) -> Path:
+    for f in list(case.iterdir()):
+        shutil.copy(f, case / f.name.replace(CASE_ID, "Other_0002"))
+        f.rename(case / f.name.replace(CASE_ID, "Some_0003"))
+    return case
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -298,6 +343,13 @@ CORPUS: tuple[Kind, ...] = (
     Kind("shape_mismatch", _shape_mismatch, ShapeMismatchError, ("(32, 32, 19)",)),
     Kind("affine_mismatch", _affine_mismatch, GeometryMismatchError, ("Affine mismatch",)),
     Kind("four_d_modality", _four_d_modality, InvalidImageError, ("4-D",)),
+    Kind("empty_file", _empty_file, CorruptFileError, ("Empty file", "t2")),
+    Kind("inf_voxels", _inf_voxels, InvalidImageError, ("1 Inf voxel(s)", "t2")),
+    Kind("two_d_modality", _two_d_modality, InvalidImageError, ("2-D", "t1")),
+    Kind("gz_name_plain_data", _gz_name_plain_data, CorruptFileError, ("not a gzip file",)),
+    Kind("unrecognised_file_names", _unrecognised_names, CaseNotFoundError, ("match no known layout", "t1.nii.gz")),
+    Kind("duplicate_modality_file", _duplicate_modality, CaseNotFoundError, ("several files for t1",)),
+    Kind("two_cases_in_one_folder", _two_cases_in_one_folder, CaseNotFoundError, ("several cases", "Other_0002")),
     Kind("all_negative_intensities", _all_negative, None, ("no zero background", "Every voxel is negative")),
     Kind("already_zscored", _already_zscored, None, ()),
 )

@@ -270,9 +270,15 @@ def test_rerun_skips_finished_cases_and_changes_nothing(batch):
 def test_force_rerun_writes_its_own_tool_log(batch, ckpt):
     folder = batch["out"] / "Case_A"
     others = {k: v for k, v in snapshot(batch["out"]).items() if not k.startswith("Case_A/") and ".medbrain" not in k}
+    assert (folder / "report.html").is_file()
+    (folder / "notes.txt").write_text("mine")
     result = invoke("report", batch["phi"], "--out", batch["out"], "--data-root", batch["data"], "--checkpoint", ckpt,
-                    "--fast", "--no-tta", "--force")
+                    "--fast", "--no-tta", "--force", "--format", "md,json", "--seed", "7")
     assert_clean(result, 0, "ok")
+    assert not (folder / "report.html").exists(), "the old report.html must not sit beside the new report"
+    figures = {p.name for p in (folder / "figures").iterdir()}
+    assert figures and all(name in (folder / "report.md").read_text() for name in figures), figures
+    assert (folder / "notes.txt").read_text() == "mine"
     log = [json.loads(line) for line in (folder / "tool_calls.jsonl").read_text().splitlines()]
     assert [e["tool"] for e in log].count("load") == 1 and [e["tool"] for e in log].count("segment") == 1
     assert {k: v for k, v in snapshot(batch["out"]).items() if k in others} == others
@@ -304,8 +310,8 @@ def test_data_dir_holding_only_a_bad_case_names_the_problem(tmp_path, template, 
 # --------------------------------------------------------------------------- chat
 def test_chat_paths_markup_and_report_confinement(batch, ckpt, tmp_path):
     good = batch["data"] / "Case_A"
-    lines = ["/load /etc/[/x]", f"/load {batch['data'] / 'Leak'}", f"/load {good}", "/report ../escaped",
-             f"/report {tmp_path}", "/report sub", "/quit"]
+    lines = ["/load /etc/[/x]", f"/load {batch['data'] / 'Leak'}", f"/load {batch['phi']}", f"/load {good}",
+             "/report ../escaped", f"/report {tmp_path}", "/report sub", "/quit"]
     out = tmp_path / "chat-out"
     result = invoke("chat", "--data-root", batch["data"], "--out", out, "--db", tmp_path / "chat.sqlite",
                     "--llm", "none", "--checkpoint", ckpt, input="\n".join(lines) + "\n")
@@ -314,3 +320,110 @@ def test_chat_paths_markup_and_report_confinement(batch, ckpt, tmp_path):
     assert text.count("outside the output root") == 2
     assert (out / "sub" / "Case_A" / "report.json").is_file()
     assert not (tmp_path / "escaped").exists() and not (tmp_path / "Case_A").exists()
+    # the report's tool log and provenance hold only this case's calls, not those of "Case A" loaded before
+    log = [json.loads(line) for line in (out / "sub" / "Case_A" / "tool_calls.jsonl").read_text().splitlines()]
+    loads = [e["arguments"]["path"] for e in log if e["tool"] == "load"]
+    assert loads == [str(good)], loads
+    assert "Case A" not in json.dumps(log)
+    report = json.loads((out / "sub" / "Case_A" / "report.json").read_text())
+    assert len(report["provenance"]["tool_calls"]) == len(log)
+
+
+# --------------------------------------------------------------------------- data-dir discovery
+def test_symlinked_case_folders_are_listed_and_checked_against_the_roots(tmp_path, template, ckpt):
+    real = tmp_path / "real"
+    tiny_case(real, "Linked", seed=1)
+    data = tmp_path / "data"
+    tiny_case(data, "Plain", seed=2)
+    (data / "Linked").symlink_to(real / "Linked")  # a case folder that is a symlink out of --data-dir
+    (data / "loop").symlink_to(data)
+    odd = data / "Odd"
+    odd.mkdir()
+    for mod in ("t1", "flair"):
+        shutil.copy(template / f"{CASE_ID}_{mod}.nii.gz", odd / f"{mod}.nii.gz")
+    args = ("report", "--data-dir", data, "--out", tmp_path / "out", "--checkpoint", ckpt, "--fast", "--no-tta")
+    first = assert_clean(invoke(*args), 1, "Linked", "outside the allowed data roots", "Odd",
+                         "match no known layout", "2 case(s) failed")
+    assert "No cases found" not in first and (tmp_path / "out" / "Plain" / "report.json").is_file()
+    second = assert_clean(invoke(*args, "--data-root", tmp_path), 1, "Linked", "Plain", "skipped (done",
+                          "1 case(s) failed")
+    assert "outside the allowed data roots" not in second
+    assert json.loads((tmp_path / "out" / "Linked" / "report.json").read_text())["case_id"] == "Linked"
+
+
+def test_data_dir_of_only_symlinked_case_folders_is_not_empty(tmp_path, ckpt):
+    tiny_case(tmp_path / "store", "S0", seed=1)
+    (tmp_path / "links").mkdir()
+    (tmp_path / "links" / "S0").symlink_to(tmp_path / "store" / "S0")
+    result = invoke("report", "--data-dir", tmp_path / "links", "--out", tmp_path / "out", "--checkpoint", ckpt,
+                    "--fast", "--no-tta", "--data-root", tmp_path / "store")
+    out = assert_clean(result, 0, "S0", "ok")
+    assert "No cases found" not in out and (tmp_path / "out" / "S0" / "report.json").is_file()
+
+
+# --------------------------------------------------------------------------- explain
+def test_explain_of_two_cases_into_one_out_keeps_both(tmp_path, ckpt):
+    a, b = tiny_case(tmp_path / "data", "ExA", seed=1), tiny_case(tmp_path / "data", "ExB", seed=2)
+    out = tmp_path / "out"
+    args = ("--out", out, "--checkpoint", ckpt, "--no-tta", "--methods", "gradcam")
+    assert_clean(invoke("explain", a, *args), 0)
+    first = snapshot(out / "ExA")
+    assert {"explain.json", "explain_tool_calls.jsonl"} <= set(first)
+    assert_clean(invoke("explain", b, *args), 0)
+    assert snapshot(out / "ExA") == first, "explaining ExB must not replace ExA's outputs"
+    doc = json.loads((out / "ExB" / "explain.json").read_text())
+    assert doc["facts"]["case"]["case_id"] == "ExB" and (out / "ExB" / doc["figure"]).is_file()
+    assert not (out / "explain.json").exists()
+
+
+# --------------------------------------------------------------------------- report warnings
+def test_report_shows_case_warnings_and_an_unverified_checkpoint(tmp_path, template, ckpt):
+    case = Path(shutil.copytree(template, tmp_path / "data" / CASE_ID))
+    next(k for k in CORPUS if k.name == "all_negative_intensities").build(case)
+    own = _edited(ckpt, tmp_path, lambda d: (d.pop("weights_sha256"), d.update(integrity="user-owned")))
+    result = invoke("report", case, "--out", tmp_path / "out", "--checkpoint", own, "--fast", "--no-tta")
+    out = assert_clean(result, 0, "Warning:", "not verified", "user-owned")
+    assert out.index("not verified") < out.index("Reports in"), "the warning comes before the work"
+    folder = tmp_path / "out" / CASE_ID
+    md, doc = (folder / "report.md").read_text(), json.loads((folder / "report.json").read_text())
+    assert "Every voxel is negative" in md and any("Every voxel is negative" in w for w in doc["warnings"])
+    assert "not verified" in md
+    assert doc["provenance"]["checkpoint_integrity"].startswith("not verified")
+
+
+# --------------------------------------------------------------------------- markup and --out in other commands
+def test_score_prints_markup_in_paths_and_ids_literally(tmp_path):
+    truth = tiny_case(tmp_path / "truth", "Q[bold]1", seed=1)
+    preds = tmp_path / "preds"
+    preds.mkdir()
+    shutil.copy(truth / "Q[bold]1_seg.nii.gz", preds / "Q[bold]1_pred.nii.gz")
+    shutil.copy(truth / "Q[bold]1_seg.nii.gz", preds / "Z[red]9_pred.nii.gz")
+    result = invoke("score", preds, tmp_path / "truth", "--out", tmp_path / "s[/x]")
+    assert_clean(result, 0, "Q[bold]1", "Z[red]9", "s[/x]")
+    assert json.loads((tmp_path / "s[/x]" / "scores.json").read_text())
+
+
+def test_train_commands_print_markup_in_paths_literally(tmp_path, ckpt):
+    data = tmp_path / "data"
+    tiny_case(data, "T0", seed=1)
+    assert_clean(invoke("train", "prepare", data, "--cache", tmp_path / "c[/x]"), 0, "c[/x]", "Cache ready")
+    result = invoke("train", "export", ckpt, "--out", tmp_path / "exp[/x]" / "t")
+    assert_clean(result, 0, "exp[/x]", "Wrote")
+    assert (tmp_path / "exp[/x]" / "t.safetensors").is_file()
+
+
+def test_eval_out_that_is_a_file_fails_before_any_work(tmp_path):
+    target = tmp_path / "efile"
+    target.write_text("keep me")
+    for suite in ("real", "claims"):
+        result = invoke("eval", "--suite", suite, "--out", target)
+        assert_clean(result, 2, "is an existing file, not a folder")
+        assert "Eval " not in result.output and "Claims corpus" not in result.output, "no work was done"
+    assert target.read_text() == "keep me"
+
+
+def test_eval_results_path_with_markup_is_printed(tmp_path):
+    result = invoke("eval", "--suite", "real", "--llm", "none", "--limit", "1", "--out", tmp_path / "e[/x]")
+    assert result.exit_code in (0, 1), text_of(result)
+    assert_clean(result, result.exit_code, "Results:", "e[/x]")
+    assert (tmp_path / "e[/x]" / "results.json").is_file()

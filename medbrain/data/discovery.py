@@ -10,9 +10,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from medbrain.errors import CaseNotFoundError, FileAccessError, MedBrainError, MissingModalityError
-from medbrain.io import list_folder
+from medbrain.io import access_problem, list_folder
 from medbrain.labels import LabelConvention
 
 MODALITIES: tuple[str, ...] = ("t1", "t1ce", "t2", "flair")
@@ -122,7 +123,16 @@ def _pick_case(folder: Path, found: dict) -> tuple[str, str, dict[str, list[Path
 def _resolve_folder(folder: Path) -> CaseFiles:
     found = _scan_folder(folder)
     if not found:
-        subdirs = any(p.is_dir() and not p.name.startswith(".") for p in list_folder(folder))
+        entries = list_folder(folder)
+        niftis = [p.name for p in entries if _is_visible_nifti(p)]
+        if niftis:
+            shown = ", ".join(niftis[:4]) + (f" and {len(niftis) - 4} more" if len(niftis) > 4 else "")
+            raise CaseNotFoundError(
+                f"{folder} is not a case folder: it holds NIfTI files whose names match no known "
+                f"layout ({shown}), so none was read. Fix: rename them after the case id "
+                "(e.g. CASE_t1.nii.gz ... CASE_flair.nii.gz), or move the folder out of the data "
+                "root. " + LAYOUT_HINT)
+        subdirs = any(p.is_dir() and not p.name.startswith(".") for p in entries)
         root_hint = (" It has sub-folders: if it is a data root holding several cases, pass "
                      "one case folder (or list them with find_cases)." if subdirs else "")
         raise CaseNotFoundError(f"{folder} is not a case folder: no BraTS image files found."
@@ -174,10 +184,86 @@ def resolve_case(path: str | Path) -> CaseFiles:
                             "imagesTr/ 4-D image. " + LAYOUT_HINT)
 
 
+OUTPUT_STATE_DIR = ".medbrain"  # marks an output root (pipeline.outputs.STATE_DIR); never searched for cases
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _skipped_subfolder(name: str) -> bool:
+    """Hidden folders, MSD label folders and folders named like NIfTI files are not searched."""
+    return name.startswith(".") or name in _MSD_DIRS.values() or bool(_NIFTI.search(name))
+
+
+def _dangling(link: Path) -> CaseProblem | None:
+    """A problem for a symlink in the data root that leads nowhere (broken or a loop)."""
+    if not link.is_symlink() or link.exists() or _is_visible_nifti(link) or link.name.startswith("."):
+        return None
+    problem = access_problem(link) or "cannot be followed"
+    return CaseProblem(link, FileAccessError(
+        f"{link} {problem}; if it was meant to be a case folder, it cannot be read. Fix: point the "
+        "link at the case folder (ln -sfn TARGET LINK), or remove it."))
+
+
+def _walk(base: Path, problems: list[CaseProblem]) -> Iterator[tuple[Path, list[Path]]]:
+    """(folder, entries) for every folder to inspect under ``base``, top-down.
+
+    Symlinked folders are followed, each real folder once (a link back to an ancestor, or a
+    second link to one folder, is not searched again). A link that leads out of ``base`` is
+    inspected itself but its sub-folders are not searched; the caller's allowed-roots check
+    decides whether a case found there may be read. Folders that cannot be listed and
+    dangling links become problems.
+    """
+    base_real = os.path.realpath(base)
+    seen: set[str] = set()
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            entries = list_folder(folder)
+        except FileAccessError as exc:
+            problems.append(CaseProblem(folder, FileAccessError(
+                f"Cannot search the folder {folder}: {_reason(exc)}. Fix: make it readable and "
+                "searchable by this user (chmod a+rx FOLDER), or move it out of the data root.")))
+            continue
+        if folder != base and any(p.name == OUTPUT_STATE_DIR and p.is_dir() for p in entries):
+            continue  # a medbrain output folder (e.g. --out inside --data-dir): our own results, not cases
+        outside = not _under(real, base_real)
+        yield folder, entries
+        if outside:
+            if not any(_is_visible_nifti(p) for p in entries):
+                problems.append(CaseProblem(folder, CaseNotFoundError(
+                    f"{folder} links to {real}, outside the data folder {base}, and is not a case "
+                    "folder itself; folders reached through such a link are not searched. Fix: "
+                    "link the case folders themselves, or pass that folder with --data-dir.")))
+            continue
+        subdirs = []
+        for p in entries:
+            if p.is_dir():
+                if not _skipped_subfolder(p.name):
+                    subdirs.append(p)
+            elif (dangling := _dangling(p)) is not None:
+                problems.append(dangling)
+        stack.extend(reversed(subdirs))
+
+
+def _reason(exc: FileAccessError) -> str:
+    cause = exc.__cause__
+    if isinstance(cause, PermissionError):
+        return "permission denied"
+    return (cause.strerror if isinstance(cause, OSError) and cause.strerror else str(exc))
+
+
 def scan_cases(root: str | Path) -> tuple[list[CaseFiles], list[CaseProblem]]:
-    """Every case under ``root`` (searched recursively) and every folder that looks like a
-    case but cannot be used (a sequence missing, files of several cases, a folder that
-    cannot be listed), each with its error. Cases are sorted by case id, problems by folder.
+    """Every case under ``root`` (searched recursively, symlinked folders followed once) and
+    every folder that looks like a case but cannot be used (a sequence missing, files of
+    several cases, NIfTI files with unrecognised names, a folder that cannot be listed, a
+    dangling link), each with its error. Cases are sorted by case id, problems by folder.
     """
     base = Path(root).expanduser()
     if not base.is_dir():
@@ -187,26 +273,12 @@ def scan_cases(root: str | Path) -> tuple[list[CaseFiles], list[CaseProblem]]:
                                 + LAYOUT_HINT)
     cases: list[CaseFiles] = []
     problems: list[CaseProblem] = []
-
-    def unreadable(exc: OSError) -> None:
-        folder = Path(exc.filename or base)
-        reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
-        problems.append(CaseProblem(folder, FileAccessError(
-            f"Cannot search the folder {folder}: {reason}. Fix: make it readable and "
-            "searchable by this user (chmod a+rx FOLDER), or move it out of the data root.")))
-
-    for dirpath, dirnames, _ in os.walk(base, onerror=unreadable):
-        dirnames[:] = sorted(d for d in dirnames
-                             if not d.startswith(".") and d not in _MSD_DIRS.values()
-                             and not _NIFTI.search(d))
-        folder = Path(dirpath)
+    for folder, entries in _walk(base, problems):
         try:
             if folder.name in _MSD_DIRS:
-                cases += [_resolve_msd(p) for p in list_folder(folder) if _is_visible_nifti(p)]
-                continue
-            if not _scan_folder(folder):
-                continue
-            cases.append(_resolve_folder(folder))
+                cases += [_resolve_msd(p) for p in entries if _is_visible_nifti(p)]
+            elif any(_is_visible_nifti(p) for p in entries):
+                cases.append(_resolve_folder(folder))
         except MedBrainError as exc:
             problems.append(CaseProblem(folder, exc))
     cases.sort(key=lambda c: (c.case_id, str(c.images["t1"])))

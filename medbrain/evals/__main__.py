@@ -91,6 +91,8 @@ def _table(paths: list[str]) -> int:
 
 
 def _matrix(args: argparse.Namespace, console, common: dict) -> int:
+    from rich.markup import escape
+
     from medbrain.agent.llm import settings_from_env
     from medbrain.evals.runner import markdown_table, print_result, run_eval
     from medbrain.report.writer import atomic_write_text
@@ -102,7 +104,7 @@ def _matrix(args: argparse.Namespace, console, common: dict) -> int:
         for label, backend, loop in runs:
             settings = settings_from_env(backend, max_tokens=args.max_tokens, n_ctx=args.n_ctx,
                                          n_threads=args.threads, seed=args.seed)
-            console.print(f"[bold]{label}[/]")
+            console.print(f"[bold]{escape(label)}[/]")
             result = run_eval(args.suite, settings, verifier_loop=loop, out_dir=out / label if out else None,
                               cassette=None if backend == "none" else args.cassette, record=args.record,
                               max_revisions=args.max_revisions, limit=args.limit, item_ids=args.items,

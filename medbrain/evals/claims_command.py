@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from medbrain.agent.verify_run import load_facts
@@ -48,7 +49,7 @@ def read_corpus(path: Path, case: str = "outside") -> list[ClaimItem]:
 
 
 def claims_table(graded: dict[str, Any], title: str) -> Table:
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for col in ("class", "wrong", "caught", "catch rate", "correct", "rejected", "false rejection"):
         table.add_column(col, justify="right" if col != "class" else "left", no_wrap=col == "class")
     pct = lambda x: "–" if x is None else f"{100 * x:.1f}%"  # noqa: E731
@@ -63,6 +64,8 @@ def claims_table(graded: dict[str, Any], title: str) -> Table:
 def claims_command(console: Console, corpus: Path | None = None, facts: Path | None = None, out: Path | None = None,
                    min_catch: float = MIN_CATCH, max_false_rejection: float = MAX_FALSE_REJECTION) -> int:
     """Grade the corpus, print the table, write results.json; 1 when a gate fails."""
+    if out is not None:
+        ensure_output_dir(Path(out))  # before the work
     if corpus is not None:
         if facts is None:
             raise ConfigError("--corpus needs --facts REPORT_JSON (the case the sentences are about).")
@@ -75,7 +78,6 @@ def claims_command(console: Console, corpus: Path | None = None, facts: Path | N
     graded = grade_claims(items, facts_by_case)
     console.print(claims_table(graded, title))
     if out is not None:
-        ensure_output_dir(Path(out))
         atomic_write_text(Path(out) / "claims_results.json", json.dumps(graded, indent=1))
     failed = []
     if graded["catch_rate"] is not None and graded["catch_rate"] < min_catch:

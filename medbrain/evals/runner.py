@@ -38,6 +38,7 @@ from medbrain.evals.graders import (
 )
 from medbrain.evals.suites import EvalItem, Suite, load_suite
 from medbrain.evals.writers import WrittenReport, write_grounded, write_with_llm
+from medbrain.io import ensure_output_dir
 from medbrain.report.writer import atomic_write_text
 
 FORMAT_VERSION = 1
@@ -297,7 +298,8 @@ def run_eval(
     - ``judge``: optional LLM-as-judge settings or model (skipped for backend ``none``).
     - ``facts_view``: ``compact`` (what the report graph sends the model,
       :func:`medbrain.agent.facts_view.compact_facts`) or ``full``.
-    - ``out_dir``: where ``results.json`` (atomic) and ``reports/<item>.md`` go.
+    - ``out_dir``: where ``results.json`` (atomic) and ``reports/<item>.md`` go; checked
+      before any work (OutputError when it, or a folder above it, is an existing file).
     """
     from medbrain.agent.facts_view import FACT_VIEWS
 
@@ -306,6 +308,9 @@ def run_eval(
     settings = settings or LLMSettings()
     gates = {k: v for k, v in (gates or {}).items() if v is not None}
     check_gates({}, gates)  # unknown gate names fail before any work
+    if out_dir is not None:  # so does an unusable --out (an existing file, say)
+        ensure_output_dir(out_dir, "--out")
+        ensure_output_dir(Path(out_dir) / "reports", "--out reports folder")
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     items = the_suite.items
     if item_ids:
@@ -386,9 +391,10 @@ SUMMARY_COLUMNS = [
 
 
 def summary_table(result: EvalResult):
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"Eval {result.suite}: {result.label} ({len(result.items)} items)")
+    table = Table(title=escape(f"Eval {result.suite}: {result.label} ({len(result.items)} items)"))
     for col in ("grader", "metric", "mean", "pass rate"):
         table.add_column(col)
     for grader, metrics in result.summary.items():
@@ -486,7 +492,7 @@ def print_result(result: EvalResult, console: Any = None, *, per_item: bool = Tr
     if result.gates:
         console.print(gates_table(result))
     if result.files:
-        console.print(f"Results: {result.files['results']}")
+        console.print(f"Results: {result.files['results']}", markup=False, highlight=False)
 
 
 # --------------------------------------------------------------------------- CLI glue

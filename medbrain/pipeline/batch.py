@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from medbrain.errors import CaseBusyError, MedBrainError
-from medbrain.pipeline.outputs import CaseOutput, OutputTree
+from medbrain.pipeline.outputs import OutputTree, signals_deferred
 
 OK, DONE, FAILED, BUSY, INTERRUPTED, NOT_STARTED = "ok", "done", "failed", "busy", "interrupted", "not started"
 
@@ -96,13 +96,28 @@ def _run_one(tree: OutputTree, item: BatchItem, name: str, work: Callable[[Batch
         staging = tree.staging(case)
         try:
             outcome = work(item, staging)
-            tree.commit(case, staging)
-            progress["committed"] = outcome
+            with signals_deferred():  # a signal during the commit lands after it is recorded
+                tree.commit(case, staging)
+                progress["committed"] = outcome
         finally:
             tree.discard(staging)
         return CaseResult(item, OK, case.folder, case.renamed, outcome=outcome)
     finally:
         case.lock.release()
+
+
+def _stopped(rest: list[BatchItem], progress: dict[str, Any]) -> list[CaseResult]:
+    """Results of the items a signal stopped: the one in progress (finished just before the
+    signal, or discarded) and the rest "not started"."""
+    case, current = progress.get("case"), progress.get("item") is rest[0]
+    if current and "committed" in progress and case is not None:  # it finished just before the signal
+        first = CaseResult(rest[0], OK, case.folder, case.renamed, outcome=progress["committed"])
+    elif current and rest[0].error is None:
+        first = CaseResult(rest[0], INTERRUPTED, message="stopped while running; nothing of it was written")
+    else:  # the signal came between two cases
+        first = CaseResult(rest[0], FAILED if rest[0].error else NOT_STARTED,
+                           message=str(rest[0].error or ""))
+    return [first, *(CaseResult(it, NOT_STARTED) for it in rest[1:])]
 
 
 def run_batch(items: list[BatchItem], tree: OutputTree, work: Callable[[BatchItem, Path], Any], *,
@@ -121,6 +136,7 @@ def run_batch(items: list[BatchItem], tree: OutputTree, work: Callable[[BatchIte
         try:
             for item in items:
                 progress.clear()
+                progress["item"] = item
                 if item.error is not None or item.case_id is None:
                     res = CaseResult(item, FAILED, message=str(item.error or "unresolved case"))
                 else:
@@ -141,14 +157,7 @@ def run_batch(items: list[BatchItem], tree: OutputTree, work: Callable[[BatchIte
             result.interrupted = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
             rest = items[len(result.results):]
             if rest:
-                case = progress.get("case")
-                if "committed" in progress and case is not None:  # it finished just before the signal
-                    result.results.append(CaseResult(rest[0], OK, case.folder, case.renamed,
-                                                     outcome=progress["committed"]))
-                else:
-                    result.results.append(CaseResult(rest[0], INTERRUPTED,
-                                                     message="stopped while running; nothing of it was written"))
-                result.results += [CaseResult(it, NOT_STARTED) for it in rest[1:]]
+                result.results += _stopped(rest, progress)
     return result
 
 

@@ -9,6 +9,11 @@
   is moved into the case folder, file by file with ``os.replace``, ``report.json`` last
   (the old one is removed first), so a killed or failed run changes nothing that was
   written before and a folder with ``report.json`` is always a complete report.
+- **No stale outputs.** Before the new files go in, whatever an earlier run wrote that
+  this run does not write (an old ``report.html`` after ``--format md,json``, figures of
+  another slice) is removed: the files listed in ``OUT/.medbrain/NAME.files.json``, and the
+  known report outputs (:data:`KNOWN_OUTPUTS`) of folders written before that list existed.
+  Other files (a user's notes) are left alone.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +38,8 @@ from medbrain.pipeline.locks import CaseLock
 STATE_DIR = ".medbrain"
 DONE_MARKER = "report.json"
 STAGING_SKIP = (".work",)
+# What a report run writes into a case folder (glob patterns relative to it).
+KNOWN_OUTPUTS = ("report.md", "report.html", "report.json", "tool_calls.jsonl", "*_pred.nii.gz", "figures/*")
 
 
 def safe_name(case_id: str) -> str:
@@ -43,6 +51,27 @@ def safe_name(case_id: str) -> str:
 def input_key(path: str | Path) -> str:
     """Fingerprint of an input: SHA-256 of its resolved path (the path itself is not stored)."""
     return hashlib.sha256(str(Path(path).expanduser().resolve()).encode()).hexdigest()
+
+
+def _inside(rel: str) -> bool:
+    """A relative path that stays inside its folder (no '..', not absolute)."""
+    parts = Path(rel).parts
+    return bool(parts) and not Path(rel).is_absolute() and ".." not in parts
+
+
+def _remove(folder: Path, rel: str) -> None:
+    """Remove ``folder/rel`` (a symlink itself, not its target), then its emptied parents."""
+    path = folder / rel
+    if path.is_dir() and not path.is_symlink():
+        return  # only files are listed; a folder here is not ours to remove
+    path.unlink(missing_ok=True)
+    for parent in path.parents:
+        if parent == folder or folder not in parent.parents:
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break
 
 
 @dataclass
@@ -61,17 +90,32 @@ class CaseOutput:
 
 
 @contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM back for a few file renames (delivered right after)."""
-    sigs = {signal.SIGINT, signal.SIGTERM}
-    blocked = hasattr(signal, "pthread_sigmask")
-    if blocked:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM back for a few file renames; one that arrives is raised right after.
+
+    The Python handlers are swapped for one that only notes the signal. (Blocking the signal
+    with ``pthread_sigmask`` is not enough: it blocks the calling thread only, and any other
+    thread, torch's included, would take the signal at once.) Main thread only; nestable.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    old = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not None:  # None: a handler not set from Python; leave it
+            old[sig] = signal.signal(sig, note)
     try:
         yield
     finally:
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        if pending:
+            signal.raise_signal(pending[0])
 
 
 class OutputTree:
@@ -149,14 +193,33 @@ class OutputTree:
         """A new, empty staging folder for one run on ``case``."""
         return Path(tempfile.mkdtemp(dir=self._staging_root(), prefix=f"{case.name}.{os.getpid()}."))
 
+    def _manifest(self, name: str) -> Path:
+        return self.state / f"{name}.files.json"
+
+    def _earlier_outputs(self, case: CaseOutput) -> set[str]:
+        """Relative paths of the files earlier runs wrote into the case folder (still there)."""
+        try:
+            listed = [str(r) for r in json.loads(self._manifest(case.name).read_text())]
+        except (OSError, ValueError, TypeError):
+            listed = []
+        known = {str(p.relative_to(case.folder)) for pattern in KNOWN_OUTPUTS for p in case.folder.glob(pattern)}
+        return {rel for rel in {*listed, *known} if _inside(rel) and os.path.lexists(case.folder / rel)}
+
     def commit(self, case: CaseOutput, staging: Path) -> None:
-        """Move a finished run's files into the case folder; ``report.json`` last."""
+        """Move a finished run's files into the case folder, ``report.json`` last, after
+        removing what earlier runs wrote there that this run does not write."""
         files = sorted((p for p in staging.rglob("*") if p.is_file()
                         and not any(part in STAGING_SKIP for part in p.relative_to(staging).parts)),
                        key=lambda p: (p.name == DONE_MARKER, str(p)))
-        with _signals_deferred():
+        new = {str(p.relative_to(staging)) for p in files}
+        with signals_deferred():
             case.folder.mkdir(parents=True, exist_ok=True)
             (case.folder / DONE_MARKER).unlink(missing_ok=True)
+            stale = self._earlier_outputs(case) - new
+            # listed before anything moves: a run killed from here on leaves nothing unlisted
+            atomic_write_json(self._manifest(case.name), sorted(stale | new))
+            for rel in sorted(stale, reverse=True):
+                _remove(case.folder, rel)
             for src in files:
                 dest = case.folder / src.relative_to(staging)
                 dest.parent.mkdir(parents=True, exist_ok=True)

@@ -127,29 +127,35 @@ class CaseWorkspace:
 
     # ------------------------------------------------------------------ tools
     def load(self, path: str | Path) -> dict[str, Any]:
-        """Load a case; loading the case already held keeps its results (no recomputation)."""
+        """Load a case; loading the case already held keeps its results (no recomputation).
+
+        A new case starts a new tool log (``self.log``), so a report of it lists only its
+        own calls. A failed load changes nothing: the case held before stays, with its log.
+        """
         resolved = Path(path).expanduser().resolve()
         if self.case is not None and resolved == self.case_path:
             self.facts["case"]["synthetic"] = self.synthetic
             return self.facts["case"]
-        with self.log.call("load", path=str(path)) as out:
-            self.case = load_case(path)
-            self.case_path = resolved
-            self._compared = None
-            self.prep = preprocess(self.case)
-            self.prediction = None
-            self.maps, self.explained = {}, None
-            self._targets, self._segments = {}, None
-            self.facts = {"case": {
-                "case_id": self.case.case_id,
-                "synthetic": self.synthetic,
-                "has_ground_truth": self.case.label is not None,
-                "shape": list(self.case.shape),
-                "spacing_mm": [round(float(s), 3) for s in self.case.spacing],
-                "orientation": "".join(aff2axcodes(self.case.affine)),
-                "label_convention": self.case.files.convention.value,
-            }}
-            out["summary"] = f"{self.case.case_id} {self.case.shape}"
+        log = ToolLog(self.log.path)
+        with log.call("load", path=str(path)) as out:
+            case = load_case(path)
+            prep = preprocess(case)
+            out["summary"] = f"{case.case_id} {case.shape}"
+        self.case, self.case_path, self.prep = case, resolved, prep
+        self._compared = None
+        self.prediction = None
+        self.maps, self.explained = {}, None
+        self._targets, self._segments = {}, None
+        self.facts = {"case": {
+            "case_id": case.case_id,
+            "synthetic": self.synthetic,
+            "has_ground_truth": case.label is not None,
+            "shape": list(case.shape),
+            "spacing_mm": [round(float(s), 3) for s in case.spacing],
+            "orientation": "".join(aff2axcodes(case.affine)),
+            "label_convention": case.files.convention.value,
+        }}
+        self.log = log
         return self.facts["case"]
 
     def segment(self) -> dict[str, Any]:

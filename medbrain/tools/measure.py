@@ -7,8 +7,10 @@ reported (slices, centroid voxel) are given back in the input array's own indexi
 
 Definitions (constants below):
 
-- Volumes: voxel count x voxel volume (|det| of the affine's 3x3 part, or the product of
-  ``spacing``) / 1000, in mL. TC = NCR + ET, WT = NCR + ED + ET.
+- Volumes: voxel count x voxel volume / 1000, in mL. The voxel volume is |det| of the
+  affine's 3x3 part (right for sheared and rotated grids, where the product of the axis
+  lengths is not); with ``spacing`` the axis lengths are spacing's and the angles the
+  affine's. TC = NCR + ET, WT = NCR + ED + ET.
 - Lesions: connected components of WT with 26-connectivity; components smaller than
   ``MIN_LESION_VOXELS`` voxels are "specks": ``lesions.count`` ignores them,
   ``lesions.count_including_specks`` does not.
@@ -427,6 +429,12 @@ def _location(wt: np.ndarray, voxel_ml: float, midline: float,
     return Location("known", None, shares, outside)
 
 
+def _voxel_volume_ml(affine: np.ndarray, sizes: np.ndarray) -> float:
+    """|det| of the affine's 3x3 part in mL, its axis lengths rescaled to ``sizes`` (mm)."""
+    norms = np.sqrt((affine[:3, :3] ** 2).sum(axis=0))
+    return float(abs(np.linalg.det(affine[:3, :3])) * np.prod(sizes / norms)) / 1000.0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -453,7 +461,7 @@ def measure_tumour(label: np.ndarray, affine: np.ndarray, *,
     sizes_in = _voxel_sizes(affine, spacing)
     canon = to_canonical(label, affine)
     zooms = np.array([sizes_in[canon.input_axis(a)] for a in range(3)])
-    voxel_ml = float(np.prod(zooms)) / 1000.0
+    voxel_ml = _voxel_volume_ml(affine, sizes_in)
     lab = canon.data
     sub = {name: lab == value for name, value in SUBREGIONS.items()}
     tc = sub["NCR"] | sub["ET"]

@@ -36,7 +36,7 @@ def train_prepare(
     ensure_output_dir(cache, "--cache")
     manifest = prepare_cache(data, cache)
     size = sum(p.stat().st_size for p in cache.glob("*.npz")) / 2**20
-    console.print(f"Cache ready: {manifest} ({size:.1f} MiB)")
+    console.print(escape(f"Cache ready: {manifest} ({size:.1f} MiB)"), highlight=False)
 
 
 @app.command("run")
@@ -102,9 +102,11 @@ def train_run(
     finally:
         cleanup()
     if trainer.ctx.is_main and trainer.val_cases:
-        console.print(f"Best validation Dice {best['dice']:.4f} at epoch {best['dice_epoch']}; run folder {out}")
+        console.print(escape(f"Best validation Dice {best['dice']:.4f} at epoch {best['dice_epoch']}; run folder {out}"),
+                      highlight=False)
     elif trainer.ctx.is_main:
-        console.print(f"Trained on every case (no validation); final weights {out / 'last.safetensors'}")
+        console.print(escape(f"Trained on every case (no validation); final weights {out / 'last.safetensors'}"),
+                      highlight=False)
 
 
 @app.command("export")
@@ -135,7 +137,8 @@ def train_export(
     if validation:
         meta["validation"] = json.loads(validation.read_text())
     path = save_checkpoint(ckpt.model, out, metadata=meta, dtype=torch.float16 if fp16 else None)
-    console.print(f"Wrote {path} ({path.stat().st_size / 2**20:.1f} MiB) and {path.with_suffix('.json')}")
+    console.print(escape(f"Wrote {path} ({path.stat().st_size / 2**20:.1f} MiB) and {path.with_suffix('.json')}"),
+                  highlight=False)
 
 
 def main(argv: list[str] | None = None) -> None:

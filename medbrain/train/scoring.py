@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rich.markup import escape
 from rich.table import Table
 
 from medbrain.data.discovery import find_cases
@@ -334,7 +335,7 @@ def scores_table(rows: Sequence[Mapping[str, Any]] | ScoreResult, title: str | N
     """Rich table: one line per case with WT/TC/ET Dice and HD95 (mm), then a bold mean line."""
     if isinstance(rows, ScoreResult):
         rows = rows.rows
-    table = Table(title=title)
+    table = Table(title=escape(title) if title else title)
     table.add_column("Case")
     for r in REGIONS:
         table.add_column(f"Dice {r}", justify="right")
@@ -356,7 +357,7 @@ def scores_table(rows: Sequence[Mapping[str, Any]] | ScoreResult, title: str | N
         return out
 
     for i, row in enumerate(rows):
-        table.add_row(str(row.get("case_id", "")), *cells(row), end_section=i == len(rows) - 1)
+        table.add_row(escape(str(row.get("case_id", ""))), *cells(row), end_section=i == len(rows) - 1)
     if rows:
         table.add_row(f"{MEAN_ROW_ID} (n={len(rows)})", *cells(mean_scores(rows)), style="bold")
     return table

@@ -146,3 +146,66 @@ def test_find_cases_on_real_data(data_root: Path):
     unlabelled = by_id["BraTS-GLI-00001-000"]
     assert unlabelled.layout == "brats2023" and unlabelled.label is None
     assert sum(c.layout == "brats2018" and c.label is not None for c in cases) >= 15
+
+
+def test_symlinked_case_folders_are_followed_once_each(tmp_path: Path):
+    from medbrain.data import scan_cases
+
+    data = tmp_path / "data"
+    make_synthetic_case(tmp_path / "elsewhere", case_id="Linked", shape=SMALL_SHAPE)
+    make_synthetic_case(data, case_id="Real", shape=SMALL_SHAPE)
+    (data / "Linked").symlink_to(tmp_path / "elsewhere" / "Linked")  # a case folder that is a symlink
+    (data / "again").symlink_to(data / "Real")  # a second way to one folder
+    (data / "loop").symlink_to(data)  # a loop back to the root
+    cases, problems = scan_cases(data)
+    assert [(c.case_id, c.images["t1"].parent) for c in cases] == [("Linked", data / "Linked"),
+                                                                   ("Real", data / "Real")]
+    assert problems == []
+
+
+def test_links_that_lead_nowhere_or_out_of_the_root_are_named(tmp_path: Path):
+    from medbrain.data import scan_cases
+
+    data = tmp_path / "data"
+    make_synthetic_case(data, case_id="Real", shape=SMALL_SHAPE)
+    (data / "gone").symlink_to(tmp_path / "missing")
+    (data / "self").symlink_to("self")
+    (tmp_path / "other" / "deep").mkdir(parents=True)
+    (data / "out").symlink_to(tmp_path / "other")  # not a case; its sub-folders are not searched
+    cases, problems = scan_cases(data)
+    assert [c.case_id for c in cases] == ["Real"]
+    why = {p.folder.name: str(p.error) for p in problems}
+    assert set(why) == {"gone", "self", "out"}
+    assert "broken symlink" in why["gone"] and "symlink loop" in why["self"]
+    assert "outside the data folder" in why["out"]
+
+
+def test_folder_of_unrecognised_nifti_names_is_reported_not_skipped(tmp_path: Path):
+    from medbrain.data import scan_cases
+
+    odd = tmp_path / "Odd"
+    odd.mkdir()
+    for name in ("t1.nii.gz", "flair.nii.gz"):
+        (odd / name).write_bytes(b"x")
+    make_synthetic_case(tmp_path, case_id="Good", shape=SMALL_SHAPE)
+    cases, problems = scan_cases(tmp_path)
+    assert [c.case_id for c in cases] == ["Good"]
+    assert [p.folder.name for p in problems] == ["Odd"]
+    assert "match no known layout (flair.nii.gz, t1.nii.gz)" in str(problems[0].error)
+    with pytest.raises(CaseNotFoundError, match="match no known layout"):
+        find_cases(odd)
+
+
+def test_an_output_folder_inside_the_data_folder_is_not_searched(tmp_path: Path):
+    from medbrain.data import scan_cases
+
+    data = tmp_path / "data"
+    make_synthetic_case(data, case_id="Real", shape=SMALL_SHAPE)
+    out_case = data / "outputs" / "Real"
+    out_case.mkdir(parents=True)
+    (data / "outputs" / ".medbrain").mkdir()  # what `medbrain report --out data/outputs` leaves
+    (out_case / "Real_pred.nii.gz").write_bytes((data / "Real" / "Real_t1.nii.gz").read_bytes())
+    cases, problems = scan_cases(data)
+    assert [c.case_id for c in cases] == ["Real"] and problems == []
+    (data / "outputs" / ".medbrain").rmdir()
+    assert [p.folder for p in scan_cases(data)[1]] == [out_case], "without the marker it is reported"

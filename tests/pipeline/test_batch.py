@@ -69,3 +69,32 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path):
     assert result.interrupted == "SIGTERM" and result.exit_code == 143
     assert [r.status for r in result.results] == ["interrupted", "not started"]
     assert signal.getsignal(signal.SIGTERM) is before, "the previous handler is restored"
+
+
+def test_signal_at_the_end_of_a_commit_keeps_the_case_finished(tmp_path, monkeypatch):
+    """A real SIGINT that lands while a case is being committed: the case is reported ok
+    (its report is complete), not "interrupted"."""
+    tree = OutputTree(tmp_path / "out")
+    real_commit = tree.commit
+
+    def commit_then_signal(case, staging):
+        real_commit(case, staging)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(tree, "commit", commit_then_signal)
+    result = run_batch(_items(tmp_path, "A", "B"), tree, _writer([]))
+    assert result.interrupted == "SIGINT"
+    assert [r.status for r in result.results] == ["ok", "not started"]
+    assert result.results[0].folder == tmp_path / "out" / "A"
+
+
+def test_signal_between_two_cases_does_not_credit_the_next_one(tmp_path):
+    """Ctrl-C after A finished but before B started: B is "not started", not "ok" with A's folder."""
+
+    def on_done(res):
+        if res.label == "A":
+            raise KeyboardInterrupt
+
+    result = run_batch(_items(tmp_path, "A", "B", "C"), OutputTree(tmp_path / "out"), _writer([]), on_done=on_done)
+    assert [r.status for r in result.results] == ["ok", "not started", "not started"]
+    assert result.results[1].folder is None and not (tmp_path / "out" / "B").exists()

@@ -92,8 +92,51 @@ def test_commit_replaces_and_report_json_comes_last(tmp_path, monkeypatch):
     _claim_and_write(tree, "X", tmp_path / "X", "new")
     assert order[-1] == "report.json" and "report.md" in order
     assert (folder / "report.md").read_text() == "new"
-    assert keep.read_text() == "mine", "files the run does not write are left alone"
+    assert keep.read_text() == "mine", "files that are not report outputs are left alone"
     assert not list((tmp_path / "out" / ".medbrain" / "staging").iterdir())
+
+
+def _commit(tree: OutputTree, case_id: str, src: Path, files: dict[str, str]) -> Path:
+    case = tree.claim(case_id, src)
+    try:
+        staging = tree.staging(case)
+        for rel, text in files.items():
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            (staging / rel).write_text(text)
+        tree.commit(case, staging)
+        return case.folder
+    finally:
+        case.lock.release()
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_rerun_leaves_nothing_of_the_earlier_run_that_it_did_not_write(tmp_path):
+    tree = OutputTree(tmp_path / "out")
+    first = {"report.md": "old", "report.html": "old", "report.json": "{}", "tool_calls.jsonl": "old",
+             "X_pred.nii.gz": "old", "figures/X_WT_z10.png": "old", "extra/debug.txt": "old"}
+    folder = _commit(tree, "X", tmp_path / "X", first)
+    (folder / "notes.txt").write_text("mine")
+    _commit(tree, "X", tmp_path / "X", {"report.md": "new", "figures/X_WT_z12.png": "new", "report.json": "{}"})
+    assert _files(folder) == {"report.md", "report.json", "figures/X_WT_z12.png", "notes.txt"}
+    assert not (folder / "extra").exists(), "a folder emptied of stale files is removed"
+    assert (folder / "report.md").read_text() == "new" and (folder / "notes.txt").read_text() == "mine"
+
+
+def test_known_outputs_of_a_folder_without_a_file_list_are_removed(tmp_path):
+    folder = tmp_path / "out" / "X"
+    (folder / "figures").mkdir(parents=True)
+    for rel in ("report.html", "report.json", "figures/old.png", "X_pred.nii.gz", "notes.txt"):
+        (folder / rel).write_text("legacy")
+    outside = tmp_path / "keep.txt"
+    outside.write_text("outside")
+    tree = OutputTree(tmp_path / "out")
+    (tree.state / "X.files.json").write_text('["../../keep.txt", "/etc/hostname"]')  # a tampered list
+    _commit(tree, "X", tmp_path / "X", {"report.md": "new", "report.json": "{}"})
+    assert _files(folder) == {"report.md", "report.json", "notes.txt"}
+    assert outside.read_text() == "outside"
 
 
 def test_out_that_is_a_file_is_refused(tmp_path):

@@ -18,7 +18,7 @@ def test_explain_writes_every_new_fact(real_case_dir, tmp_path):
                                       "--methods", "gradcam,attention,shapley", "--budget", "fast"])
     assert result.exit_code == 0, result.output
     assert "Which sequence drove the prediction" in result.output and "Budget: fast" in result.output
-    facts = json.loads((out / "explain.json").read_text())["facts"]
+    facts = json.loads(next(out.glob("*/explain.json")).read_text())["facts"]  # OUT/<case>/explain.json
     shap = facts["explanations"]["shapley"]
     assert set(shap["regions"]) <= {"WT", "TC", "ET"} and "WT" in shap["regions"]
     assert all(r["efficiency_ok"] for r in shap["regions"].values())
@@ -32,6 +32,6 @@ def test_explain_writes_every_new_fact(real_case_dir, tmp_path):
     conf = facts["confidence"]
     assert conf["calibrated"] is False and conf["explanation"]["effect"].startswith("reported beside")
     assert "outside" in conf["regions"]["WT"]
-    assert list(out.glob("*.png"))
+    assert list(out.glob("*/*.png"))
     bad = CliRunner().invoke(app, ["explain", str(real_case_dir), "--out", str(out), "--budget", "huge"])
     assert bad.exit_code != 0

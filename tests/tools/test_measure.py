@@ -43,6 +43,18 @@ def test_volumes_with_2mm_voxels():
     json.dumps(d)  # JSON-ready
 
 
+def test_voxel_volume_of_a_sheared_affine_is_the_determinant():
+    label = np.zeros((20, 20, 10), dtype=np.uint8)
+    label[4:14, 4:14, 2:8] = 2  # 600 voxels
+    sheared = np.array([[-1.0, 0.3, 0, 0], [0, -1.0, 0, 31], [0, 0, 1.0, 0], [0, 0, 0, 1]])  # |det| = 1
+    column_norms = np.prod(np.linalg.norm(sheared[:3, :3], axis=0))
+    assert column_norms == pytest.approx(1.044, abs=1e-3)  # what the product of axis lengths would give
+    assert measure_tumour(label, sheared).volumes_ml["WT"] == pytest.approx(0.6)
+    lengths = np.linalg.norm(sheared[:3, :3], axis=0)
+    m = measure_tumour(label, sheared, spacing=tuple(lengths))
+    assert m.volumes_ml["WT"] == pytest.approx(0.6), "spacing sets axis lengths, the affine the angles"
+
+
 def test_spacing_disagreeing_with_affine_is_an_error():
     with pytest.raises(GeometryMismatchError, match="disagrees"):
         measure_tumour(np.zeros((8, 8, 8), np.uint8), np.eye(4), spacing=(2, 1, 1))
