@@ -118,20 +118,25 @@ def segment(
 ) -> None:
     """Segment one case; write the label map in the input's geometry and label convention."""
     from medbrain.data.loading import load_case
-    from medbrain.data.volumes import region_volumes_ml
-    from medbrain.data.writing import save_label_map, save_volume
-    from medbrain.model.checkpoint import load_checkpoint
-    from medbrain.model.default import resolve_checkpoint
-    from medbrain.model.inference import PostProcessing, segment_case
-
     from medbrain.io import check_output_file, ensure_output_dir
+    from medbrain.model.default import resolve_checkpoint
 
-    ensure_output_dir(out)  # before any work: an unusable --out fails in a second, not after inference
-    dev = _device(device)
+    # Every check that needs no model comes first, before torch is imported: a bad path, option
+    # or --out fails in well under a second, not after the heavy imports or the inference.
+    ensure_output_dir(out)
+    _check_device(device)
+    ckpt_path = resolve_checkpoint(checkpoint)
     loaded = load_case(case, with_label=False)
     pred_path = check_output_file(out / f"{loaded.case_id}_pred.nii.gz", "prediction file")
     probs_path = check_output_file(out / f"{loaded.case_id}_probs.nii.gz", "probabilities file")
-    ckpt = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
+
+    from medbrain.data.volumes import region_volumes_ml
+    from medbrain.data.writing import save_label_map, save_volume
+    from medbrain.model.checkpoint import load_checkpoint
+    from medbrain.model.inference import PostProcessing, segment_case
+
+    dev = _device(device)
+    ckpt = load_checkpoint(ckpt_path, device=dev)
     post = PostProcessing(**ckpt.metadata.get("postprocessing", {}))
     _print_warnings(loaded.warnings, ckpt)
     start = time.perf_counter()
@@ -162,10 +167,36 @@ def _print_warnings(warnings: list[str], ckpt=None) -> None:
 
 
 # --------------------------------------------------------------------------- explain
+def _check_device(device: str) -> str:
+    """Validate --device without importing torch, so a wrong option fails at once."""
+    from medbrain.errors import ConfigError
+
+    d = device.strip().lower()
+    if d in ("auto", "cpu", "cuda") or (d.startswith("cuda:") and d[5:].isdigit()):
+        return d
+    raise ConfigError(f"--device must be auto, cpu, cuda or cuda:N, got {device!r}.")
+
+
+LLM_CHOICES = ("env", "none", "local", "openai")  # "env" + agent.llm.BACKENDS (a test keeps them equal)
+
+
+def _check_llm(llm: str) -> None:
+    """Validate --llm without importing the LLM libraries."""
+    from medbrain.errors import ConfigError
+
+    if llm.strip().lower() not in LLM_CHOICES:
+        raise ConfigError(f"--llm must be one of {', '.join(LLM_CHOICES)}, got {llm!r}.")
+
+
 def _device(device: str) -> str:
     import torch
 
-    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    d = _check_device(device)
+    if d.startswith("cuda") and not torch.cuda.is_available():
+        from medbrain.errors import ConfigError
+
+        raise ConfigError(f"--device {device}: no CUDA device is available here; use --device cpu or auto.")
+    return ("cuda" if torch.cuda.is_available() else "cpu") if d == "auto" else d
 
 
 EXPLAIN_JSON, EXPLAIN_LOG = "explain.json", "explain_tool_calls.jsonl"
@@ -189,13 +220,26 @@ def explain(
     """Run every explanation and analysis tool on one slice; write figures and one JSON of every number."""
     import json
 
+    from medbrain.data.discovery import resolve_case
     from medbrain.errors import ConfigError
-    from medbrain.model.checkpoint import load_checkpoint
+    from medbrain.io import ensure_output_dir
     from medbrain.model.default import resolve_checkpoint
-    from medbrain.report.writer import atomic_write_text
+
+    from medbrain.facts import ANALYSIS_METHODS as METHODS
+
+    if budget not in ("fast", "full"):
+        raise ConfigError(f"--budget must be fast or full, got {budget!r}.")
+    ensure_output_dir(out)
+    _check_device(device)
+    ckpt_path = resolve_checkpoint(checkpoint)
+    resolve_case(case)  # a bad path fails here, before the model libraries load
+
+    from medbrain.io import atomic_write_lines
+    from medbrain.model.checkpoint import load_checkpoint
     from medbrain.pipeline.outputs import OutputTree
     from medbrain.pipeline.toollog import ToolLog
-    from medbrain.pipeline.workspace import METHODS, CaseWorkspace
+    from medbrain.pipeline.workspace import CaseWorkspace
+    from medbrain.report.writer import atomic_write_text
 
     region = region.upper()
     if region not in ("WT", "TC", "ET"):
@@ -206,13 +250,8 @@ def explain(
         raise ConfigError(f"Unknown method(s) {', '.join(sorted(unknown))}; choose from {', '.join(METHODS)}.")
     if slice_ != "auto" and not slice_.lstrip("-").isdigit():
         raise ConfigError(f"--slice must be 'auto' or an integer, got {slice_!r}.")
-    from medbrain.io import atomic_write_lines, ensure_output_dir
-
     dev = _device(device)
-    ensure_output_dir(out)
-    ckpt = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
-    if budget not in ("fast", "full"):
-        raise ConfigError(f"--budget must be fast or full, got {budget!r}.")
+    ckpt = load_checkpoint(ckpt_path, device=dev)
     ws = CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, log=ToolLog(), budget=budget)  # this run's log, written once at the end
     ws.load(case)
     _print_warnings(ws.case.warnings, ckpt)
@@ -304,13 +343,18 @@ def _report_cases(items, out: Path, *, roots, settings, chat_model, ws_factory, 
     """
     from rich.progress import Progress
 
-    from medbrain.agent.report_batch import report_work, summary_cells
     from medbrain.pipeline.batch import run_batch
     from medbrain.pipeline.outputs import OutputTree
 
     tree = OutputTree(out)
-    work = report_work(ws_factory, roots=roots, settings=settings, llm=chat_model, formats=formats,
-                       max_revisions=max_revisions)
+    if ws_factory is None:  # every item failed to resolve: run_batch lists them and calls no work
+        def work(item, staging):
+            raise AssertionError("no usable case to work on")
+    else:
+        from medbrain.agent.report_batch import report_work
+
+        work = report_work(ws_factory, roots=roots, settings=settings, llm=chat_model, formats=formats,
+                           max_revisions=max_revisions)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Reports", total=len(items))
         result = run_batch(items, tree, work, force=force,
@@ -322,7 +366,7 @@ def _report_cases(items, out: Path, *, roots, settings, chat_model, ws_factory, 
     for res in result.results:
         status = _STATUS_TEXT[res.status] + (f": {escape(res.message)}" if res.message else "")
         folder = "" if res.folder is None else res.folder.name + (" (renamed)" if res.renamed else "")
-        table.add_row(escape(res.label), status, escape(folder), *summary_cells(res.outcome))
+        table.add_row(escape(res.label), status, escape(folder), *_summary_cells(res.outcome))
     console.print(table)
     for res in result.results:
         if res.renamed and res.folder is not None:
@@ -330,6 +374,14 @@ def _report_cases(items, out: Path, *, roots, settings, chat_model, ws_factory, 
                                  "--out already has the plain name (folders are unique per input)."), highlight=False)
     _print_batch_end(result)
     return result
+
+
+def _summary_cells(outcome) -> tuple[str, ...]:
+    if outcome is None:
+        return ("", "", "", "")
+    from medbrain.agent.report_batch import summary_cells
+
+    return summary_cells(outcome)
 
 
 def _print_batch_end(result) -> None:
@@ -376,7 +428,7 @@ def report(
     device: str = typer.Option("auto", "--device"),
 ) -> None:
     """Four-part grounded assessment per case: report.md, report.html, report.json, prediction, figures."""
-    from medbrain.agent.report_batch import items_from_data_dir, items_from_paths
+    from medbrain.pipeline.batch_items import items_from_data_dir, items_from_paths
     from medbrain.errors import ConfigError
     from medbrain.io import ensure_output_dir
     from medbrain.report.writer import parse_formats
@@ -388,14 +440,19 @@ def report(
     ensure_output_dir(out)  # before any work
     parse_formats(formats)
     roots = AllowedRoots.of(*(data_root or ([data_dir] if data_dir else []) or [p.parent for p in paths]))
+    _check_device(device)
+    _check_llm(llm)
     items = items_from_paths(paths, roots)
     if data_dir is not None:
         items += items_from_data_dir(data_dir, roots)
-    settings, chat_model = _llm(llm, model, gguf, seed)
-    ckpt_ws = _workspace(checkpoint, device, tta, seed, fast)
-    _print_warnings([], ckpt_ws.checkpoint)  # an unverified checkpoint is said before any report
+    settings = chat_model = ws_factory = None
+    if any(item.error is None for item in items):  # nothing usable: list the problems, load no model
+        settings, chat_model = _llm(llm, model, gguf, seed)
+        ckpt_ws = _workspace(checkpoint, device, tta, seed, fast)
+        _print_warnings([], ckpt_ws.checkpoint)  # an unverified checkpoint is said before any report
+        ws_factory = ckpt_ws.fresh
     result = _report_cases(items, out, roots=roots, settings=settings, chat_model=chat_model,
-                           ws_factory=lambda: ckpt_ws.fresh(), formats=formats, force=force,
+                           ws_factory=ws_factory, formats=formats, force=force,
                            max_revisions=max_revisions)
     if result.exit_code:
         raise typer.Exit(code=result.exit_code)
@@ -411,7 +468,7 @@ def demo(
     device: str = typer.Option("auto", "--device"),
 ) -> None:
     """Make a synthetic case and run the whole report on it (no data or network needed)."""
-    from medbrain.agent.report_batch import items_from_paths
+    from medbrain.pipeline.batch_items import items_from_paths
     from medbrain.data.synthetic import make_synthetic_case
     from medbrain.io import ensure_output_dir
     from medbrain.tools.paths import AllowedRoots

@@ -27,7 +27,8 @@ REGIONS = ("WT", "TC", "ET")
 SUBREGIONS = ("NCR", "ED", "ET")
 VOLUME_KEYS = ("NCR", "ED", "ET", "TC", "WT")
 SEQUENCES = ("t1", "t1ce", "t2", "flair")
-METHODS = ("gradcam", "integrated_gradients", "slice", "attention")
+METHODS = ("gradcam", "integrated_gradients", "slice", "attention")  # the four map methods compared
+ANALYSIS_METHODS = (*METHODS, "shapley")  # what the analysis runs: the maps and per-sequence Shapley
 METHOD_NAMES = {"gradcam": "Grad-CAM", "integrated_gradients": "Integrated Gradients", "slice": "SLICE",
                 "attention": "attention rollout", "shapley": "Shapley values"}
 SEQUENCE_NAMES = {"t1": "T1", "t1ce": "T1ce", "t2": "T2", "flair": "FLAIR"}

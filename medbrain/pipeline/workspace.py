@@ -16,6 +16,7 @@ from nibabel import aff2axcodes
 from medbrain.data.loading import Case, load_case
 from medbrain.data.preprocessing import Preprocessed, preprocess
 from medbrain.errors import MedBrainError
+from medbrain.facts import ANALYSIS_METHODS
 from medbrain.labels import region_masks
 from medbrain.metrics import dice
 from medbrain.model.checkpoint import Checkpoint
@@ -34,7 +35,7 @@ from medbrain.tools.shapley import sequence_shapley
 from medbrain.tools.slice_input import SliceInput, Target, build_target, make_slice_input
 from medbrain.tools.slice_stability import slice_consistency
 
-METHODS = ("gradcam", "integrated_gradients", "slice", "attention", "shapley")
+METHODS = ANALYSIS_METHODS
 REGION_INDEX = {"WT": 0, "TC": 1, "ET": 2}
 # Each method runs 1 + 4 times in the randomisation check: cheap, fixed settings (the same
 # settings for the intact model's map, so only the weights change).
