@@ -71,7 +71,8 @@ def test_user_owned_checkpoint_still_fails_a_recorded_hash(saved, tmp_path):
 
 
 def test_postprocessing_defaults_are_filled_in(saved):
-    assert load_checkpoint(saved).metadata["postprocessing"] == {"threshold": 0.5, "min_et_voxels": 0}
+    assert load_checkpoint(saved).metadata["postprocessing"] == {"threshold": 0.5, "min_et_voxels": 0,
+                                                                   "min_et_component_voxels": 0, "min_wt_component_voxels": 0}
 
 
 class _Payload:
