@@ -266,7 +266,8 @@ LESION_MIN_VOXELS = 50  # truth lesions smaller than this are ignored, as in the
 LESION_HD95_MISS = 374.0  # HD95 (mm) charged for a missed or spurious lesion, the BraTS 2023 penalty
 LESION_KEYS: dict[str, tuple[str, ...]] = {
     r: (f"lw_dice_{r}", f"lw_hd95_{r}", f"lesions_{r}", f"missed_{r}", f"spurious_{r}") for r in REGIONS}
-_CONNECT = np.ones((3, 3, 3), dtype=bool)  # 26-connectivity
+CONNECT_26 = np.ones((3, 3, 3), dtype=bool)  # 26-connectivity, shared with the post-processing
+_CONNECT = CONNECT_26
 
 
 @dataclass(frozen=True)

@@ -232,12 +232,16 @@ def _garbage(case: Path) -> Path:
     return case
 
 
-def _nan_voxels(case: Path) -> Path:
-    f = image_file(case, "t1ce")
+def _non_finite_voxel(case: Path, sequence: str, index: tuple[int, int, int], value: float) -> Path:
+    f = image_file(case, sequence)
     d = data_of(f).astype(np.float32)
-    d[10, 10, 10] = np.nan
+    d[index] = value
     rewrite(f, d)
     return case
+
+
+def _nan_voxels(case: Path) -> Path:
+    return _non_finite_voxel(case, "t1ce", (10, 10, 10), np.nan)
 
 
 def _all_zero(case: Path) -> Path:
@@ -273,11 +277,7 @@ def _empty_file(case: Path) -> Path:
 
 
 def _inf_voxels(case: Path) -> Path:
-    f = image_file(case, "t2")
-    d = data_of(f).astype(np.float32)
-    d[5, 5, 5] = np.inf
-    rewrite(f, d)
-    return case
+    return _non_finite_voxel(case, "t2", (5, 5, 5), np.inf)
 
 
 def _two_d_modality(case: Path) -> Path:

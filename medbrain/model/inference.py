@@ -14,6 +14,7 @@ from scipy import ndimage
 from medbrain.data.loading import Case
 from medbrain.data.preprocessing import CropBox, Preprocessed, preprocess, uncrop
 from medbrain.labels import regions_to_labels
+from medbrain.metrics import CONNECT_26
 from medbrain.model.hybrid import HybridUNetPlusPlus
 from medbrain.model.slicing import inplane_pad, slice_stack
 
@@ -156,14 +157,11 @@ def predict_slices(
     return variants[0] if len(variants) == 1 else np.mean(variants, axis=0)
 
 
-_CONNECT = np.ones((3, 3, 3), dtype=bool)  # 26-connectivity, as the lesion-wise metrics
-
-
 def small_components(mask: np.ndarray, min_voxels: int) -> np.ndarray:
     """The voxels of ``mask`` in 26-connected components of fewer than ``min_voxels`` voxels."""
     if min_voxels <= 0 or not mask.any():
         return np.zeros_like(mask, dtype=bool)
-    lab, n = ndimage.label(mask, structure=_CONNECT)
+    lab, n = ndimage.label(mask, structure=CONNECT_26)  # as the lesion-wise metrics
     sizes = np.bincount(lab.ravel(), minlength=n + 1)
     small = sizes < min_voxels
     small[0] = False
