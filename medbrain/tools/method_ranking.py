@@ -10,10 +10,15 @@ verdicts the report may state:
   computed and the verdict is the single-slice point rule of
   :meth:`Faithfulness.beats_random` (above every random draw, margin above 3 sd and
   ``RANDOM_FLOOR``), marked ``basis: "point estimate"``.
-- ``most_faithful``: the method with the highest mean faithfulness margin (mean over the
-  imputations of score - random) whose *paired* bootstrap interval of the difference to
-  every other method lies above 0 and which beats the random control under both
-  imputations; else None and the verdict "no clear winner".
+- ``most_faithful``: the method with the highest mean faithfulness margin (per slice the
+  mean over the imputations defined there of score - random) whose *paired* bootstrap
+  interval of the difference to every other method lies above 0 - on the mean and under
+  each imputation on its own - and which beats the random control under both
+  imputations; else None and the verdict "no clear winner". Pairs are compared on the
+  slices where both are defined (an imputation can be undefined on a slice, see
+  :mod:`medbrain.tools.faithfulness`; a map without positive relevance has no rank
+  accuracy); fewer than ``MIN_SLICES_FOR_INTERVAL`` common slices = not separated. A
+  method is never left out of the comparison because one of its values is missing.
 - ``beats_probability`` per imputation: the same test against the model's own probability
   map (reported; a method that only matches it adds nothing to "the tumour is where the
   model segmented it").
@@ -91,6 +96,14 @@ class Ranking:
         }
 
 
+def _nanmean_rows(values: np.ndarray) -> np.ndarray:
+    """Column means of (k, n) ``values`` ignoring NaN; NaN where a whole column is NaN."""
+    finite = np.isfinite(values)
+    counts = finite.sum(axis=0)
+    sums = np.where(finite, values, 0.0).sum(axis=0)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
 def _summary(values: list[float], n_boot: int, rng: np.random.Generator) -> dict[str, Any]:
     arr = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=np.float64)
     if arr.size == 0:
@@ -101,18 +114,37 @@ def _summary(values: list[float], n_boot: int, rng: np.random.Generator) -> dict
     return {"mean": _r(mean), "ci": [_r(lo), _r(hi)], "n": int(arr.size)}
 
 
+def _separated(best: np.ndarray, other: np.ndarray, n_boot: int, rng: np.random.Generator) -> bool:
+    """Paired bootstrap interval of ``best - other`` over their common finite slices lies above 0."""
+    both = np.isfinite(best) & np.isfinite(other)
+    if both.sum() < MIN_SLICES_FOR_INTERVAL:
+        return False
+    return bootstrap_mean(best[both] - other[both], n_boot, rng)[1] > 0
+
+
 def _winner(table: Mapping[str, np.ndarray], eligible: Sequence[str], n_boot: int,
-            rng: np.random.Generator) -> str | None:
-    """The best-mean eligible method whose paired difference to every other is > 0."""
-    names = [m for m in table if np.isfinite(table[m]).all()]
-    if len(names) < 2 or len(table[names[0]]) < MIN_SLICES_FOR_INTERVAL:
+            rng: np.random.Generator, by_imputation: Mapping[str, Mapping[str, np.ndarray]] | None = None
+            ) -> str | None:
+    """The best-mean eligible method, separated (paired interval > 0) from every other one.
+
+    ``table``: method -> per-slice values (NaN = not defined on that slice). With
+    ``by_imputation`` (imputation -> method -> per-slice values) the winner must also be
+    separated under every imputation on its own.
+    """
+    means = {m: float(np.nanmean(v)) for m, v in table.items() if np.isfinite(v).sum() >= MIN_SLICES_FOR_INTERVAL}
+    if len(table) < 2 or len(means) < 1:
         return None
-    best = max(names, key=lambda m: table[m].mean())
+    best = max(means, key=means.get)
     if best not in eligible:
         return None
-    for other in names:
-        if other != best and bootstrap_mean(table[best] - table[other], n_boot, rng)[1] <= 0:
+    for other in table:
+        if other == best:
+            continue
+        if not _separated(table[best], table[other], n_boot, rng):
             return None
+        for per in (by_imputation or {}).values():
+            if best in per and other in per and not _separated(per[best], per[other], n_boot, rng):
+                return None
     return best
 
 
@@ -168,12 +200,14 @@ def rank_methods(records: Sequence[SliceRecord], imputations: Sequence[str], *,
             faithful_ok.append(m)
         if beats_chance:
             local_ok.append(m)
-    faith = {m: np.array([np.mean([r.margins.get(m, {}).get(i, np.nan) for i in imputations]) for r in records])
-             for m in methods}
+    per_imp = {i: {m: np.array([r.margins.get(m, {}).get(i, np.nan) for r in records], dtype=np.float64)
+                   for m in methods} for i in imputations}
+    faith = {m: _nanmean_rows(np.stack([per_imp[i][m] for i in imputations])) if imputations
+             else np.full(n, np.nan) for m in methods}
     local = {m: np.array([np.nan if r.rank_accuracy.get(m) is None else r.rank_accuracy[m] for r in records])
              for m in methods}
     notes = [] if interval else [f"{n} slice(s): fewer than {MIN_SLICES_FOR_INTERVAL}, so no intervals "
                                  "and no method is named best (use the full budget for several slices)"]
     reference = records[0].reference if records else "prediction"
-    return Ranking([r.z for r in records], out, _winner(faith, faithful_ok, n_boot, rng),
+    return Ranking([r.z for r in records], out, _winner(faith, faithful_ok, n_boot, rng, per_imp),
                    _winner(local, local_ok, n_boot, rng), not_beating, reference, notes)

@@ -15,9 +15,15 @@ region channels). The Shapley value of sequence ``i`` is computed exactly,
     phi_i = sum over S not containing i of |S|! (n - |S| - 1)! / n! * (v(S + i) - v(S)),
 
 no sampling, no seed. Properties (checked, not assumed): efficiency, sum_i phi_i =
-v(all) - v(none) (reported as ``efficiency_gap``); ``v(all)`` equals the clean target score
-of the other methods (``clean_score_gap``); symmetry and the dummy property are tested on
-toy models. The Shapley interaction index of each pair (Grabisch 1997) comes from the same
+v(all) - v(none) (``efficiency_gap``, exact algebra up to rounding); ``v(all)`` from the
+batched coalition pass equals the clean target score the other methods explain, computed
+in its own unbatched pass (``clean_score_gap``), so ``efficiency_gap_vs_clean`` = sum_i phi_i
+- (f(x) - v(none)) checks efficiency against the independently computed f(x) and catches a
+batched pass that scores a different input or quantity. ``checks_ok`` holds when both gaps
+are within tolerance (``RELATIVE_TOLERANCE`` for the algebra, ``CLEAN_TOLERANCE`` for
+batched vs single pass, relative to the largest of |v(all)|, |v(none)|, 1); a region
+whose coalition values are not finite is not reported (``not_computed`` says why).
+Symmetry and the dummy property are tested on toy models. The Shapley interaction index of each pair (Grabisch 1997) comes from the same
 16 values: positive = the two sequences are worth more together than apart.
 
 Several slices: the value of a coalition is the sum over the slices of their values
@@ -46,6 +52,7 @@ from medbrain.tools.slice_input import SliceInput, prediction_mask, region_targe
 N_PLAYERS = len(SEQUENCES)
 COALITIONS = 2**N_PLAYERS
 RELATIVE_TOLERANCE = 1e-6  # efficiency is exact algebra; this only absorbs float rounding
+CLEAN_TOLERANCE = 1e-3  # batched vs single forward pass: float32 reductions in another order
 
 
 def coalition_table(n: int = N_PLAYERS) -> np.ndarray:
@@ -131,6 +138,25 @@ class RegionShapley:
         return abs(self.efficiency_gap) <= RELATIVE_TOLERANCE * scale
 
     @property
+    def efficiency_gap_vs_clean(self) -> float | None:
+        """sum_i phi_i - (f(x) - v(none)) with f(x) from the separate unbatched pass."""
+        if self.clean_score is None:
+            return None
+        return float(sum(self.values.values()) - (self.clean_score - self.value_none))
+
+    @property
+    def clean_ok(self) -> bool | None:
+        if self.clean_score is None:
+            return None
+        scale = max(abs(self.value_all), abs(self.value_none), 1.0)
+        return bool(abs(self.value_all - self.clean_score) <= CLEAN_TOLERANCE * scale)
+
+    @property
+    def checks_ok(self) -> bool:
+        """Efficiency holds, and v(all) is the clean target score (when it was computed)."""
+        return bool(self.efficiency_ok and self.clean_ok is not False)
+
+    @property
     def shares(self) -> dict[str, float]:
         total = sum(abs(v) for v in self.values.values())
         return {k: (v / total if total > 0 else 0.0) for k, v in self.values.items()}
@@ -168,6 +194,9 @@ class RegionShapley:
             "efficiency_gap": float(f"{self.efficiency_gap:.3g}"),
             "efficiency_ok": bool(self.efficiency_ok),
             "clean_score_gap": None if gap is None else float(f"{gap:.3g}"),
+            "efficiency_gap_vs_clean": (None if self.efficiency_gap_vs_clean is None
+                                        else float(f"{self.efficiency_gap_vs_clean:.3g}")),
+            "checks_ok": self.checks_ok,
             "interactions": {k: round(v, 4) for k, v in self.interactions.items()},
             "slices": [int(z) for z in self.slices],
             "pixels": int(self.pixels),
@@ -196,6 +225,9 @@ class SequenceShapleyResult:
             "exact": True,
             "seeded": False,
             "regions": {k: v.to_dict() for k, v in self.regions.items()},
+            "checks_ok": all(v.checks_ok for v in self.regions.values()) if self.regions else None,
+            "checks": ("efficiency (sum of values = v(all) - v(none)) and v(all) = the clean "
+                       "target score from a separate unbatched pass"),
             "not_computed": dict(self.absent),
             "forward_passes": int(self.forward_passes),
             "seconds": round(float(self.seconds), 3),
@@ -228,12 +260,13 @@ def sequence_shapley(model: nn.Module, inputs: SliceInput | Sequence[SliceInput]
     used: dict[str, list[int]] = {r: [] for r in names}
     pixels = {r: 0 for r in names}
     n_forward = 0
+    step = max(1, int(batch_size))  # the cap on inputs per forward pass (memory is linear in it)
     with stopwatch() as clock, eval_mode(model), torch.no_grad():
         for k, inp in enumerate(inputs):
             x = inp.tensor
             logits = []
-            for start in range(0, COALITIONS, max(1, batch_size)):
-                batch = coalition_inputs(x, table[start : start + batch_size], baseline)
+            for start in range(0, COALITIONS, step):
+                batch = coalition_inputs(x, table[start : start + step], baseline)
                 logits.append(model(batch).float())
                 n_forward += batch.shape[0]
             logits_all = torch.cat(logits)
@@ -257,6 +290,9 @@ def sequence_shapley(model: nn.Module, inputs: SliceInput | Sequence[SliceInput]
         if not used[r]:
             absent[r] = f"no {r} pixels predicted on the explained slice(s)"
             continue
+        if not (np.isfinite(totals[r]).all() and np.isfinite(clean[r])):
+            absent[r] = f"the model's {r} output is not finite on some coalition: no Shapley values"
+            continue
         phi = exact_shapley(totals[r])
         inter = shapley_interactions(totals[r])
         results[r] = RegionShapley(
@@ -267,5 +303,5 @@ def sequence_shapley(model: nn.Module, inputs: SliceInput | Sequence[SliceInput]
     return SequenceShapleyResult(
         regions=results, absent=absent, forward_passes=n_forward, seconds=clock["seconds"],
         baseline=float(baseline),
-        settings={"baseline": float(baseline), "threshold": float(threshold), "batch_size": int(batch_size),
+        settings={"baseline": float(baseline), "threshold": float(threshold), "batch_size": step,
                   "slices": [int(i.z) for i in inputs]})

@@ -50,10 +50,10 @@ def shapley_table(facts: Mapping[str, Any]) -> Table | None:
     if not shap:
         return None
     seqs = shap.get("players", ["t1", "t1ce", "t2", "flair"])
-    rows = [[r, *[_f(v["share"][s]) for s in seqs], str(v["dominant_sequence"]), _f(v["efficiency_gap"], 6)]
-            for r, v in shap["regions"].items()]
+    rows = [[r, *[_f(v["share"][s]) for s in seqs], str(v["dominant_sequence"]), _f(v["efficiency_gap"], 6),
+             _f(v.get("checks_ok"))] for r, v in shap["regions"].items()]
     return ("Which sequence drove the prediction (exact Shapley, signed share)",
-            ["region", *seqs, "dominant", "efficiency gap"], rows)
+            ["region", *seqs, "dominant", "efficiency gap", "checks ok"], rows)
 
 
 def explain_tables(facts: Mapping[str, Any], seconds: Mapping[str, float], title: str) -> list[Table]:

@@ -79,3 +79,31 @@ def test_sequence_shares_map_channels_modulo_four():
     share, signed = sequence_shares(attr)
     assert share == {"t1": 0.0, "t1ce": 0.5, "t2": 0.5, "flair": 0.0}
     assert signed["t1ce"] == pytest.approx(-8.0) and signed["t2"] == pytest.approx(16.0)
+
+
+class Steep(nn.Module):
+    """A sharp sigmoid of the FLAIR channels: few quadrature nodes miss the step."""
+
+    def __init__(self):
+        super().__init__()
+        self.config = SimpleNamespace(head="regions")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f = x[:, 3::4].sum(dim=1, keepdim=True)
+        logit = torch.sigmoid(8 * (f - 0.6)) * 6 - 1
+        return torch.cat([logit, logit, logit], dim=1)
+
+
+def test_convergence_delta_is_acted_on(volume):
+    vol = np.abs(volume) * 0 + 1.0  # uniform input: every pixel crosses the step at t = 0.6 / 3
+    inp = make_slice_input(vol, z=2, context=1)
+    rough = integrated_gradients(Steep(), inp, "WT", n_steps=2, max_steps=None)
+    assert rough.steps_tried == [2] and not rough.converged  # None: never add steps
+    grown = integrated_gradients(Steep(), inp, "WT", n_steps=2, max_steps=256, tolerance=0.01)
+    assert grown.steps_tried[0] == 2 and len(grown.steps_tried) > 1
+    assert grown.steps_tried == [2 * 2**k for k in range(len(grown.steps_tried))]  # doubled each time
+    assert grown.converged and grown.relative_delta <= 0.01 < rough.relative_delta
+    capped = integrated_gradients(Steep(), inp, "WT", n_steps=2, max_steps=4, tolerance=1e-9)
+    assert capped.steps_tried == [2, 4] and capped.converged is False
+    d = capped.to_dict()
+    assert d["converged"] is False and d["steps_tried"] == [2, 4] and d["settings"]["n_steps"] == 4

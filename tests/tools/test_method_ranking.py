@@ -57,3 +57,41 @@ def test_bootstrap_mean_interval_contains_the_mean():
     values = np.array([1.0, 2.0, 3.0, 4.0])
     mean, lo, hi = bootstrap_mean(values, 2000, np.random.default_rng(0))
     assert mean == 2.5 and 1.0 <= lo < 2.5 < hi <= 4.0
+
+
+def test_an_imputation_undefined_on_some_slices_does_not_hide_the_winner():
+    """Blur undefined on two slices (the benchmark: 13 of 18): the winner is still decided."""
+    rng = np.random.default_rng(2)
+    recs = [record(z, {"ig": 0.6 + 0.02 * rng.standard_normal(), "cam": 0.3 + 0.02 * rng.standard_normal()},
+                   {"ig": 0.7, "cam": 0.4}) for z in range(6)]
+    for r in recs[:2]:
+        for m in r.margins:
+            del r.margins[m]["blur"]
+    r = rank_methods(recs, IMPS).to_dict()
+    assert r["most_faithful"] == "ig"
+    assert r["methods"]["ig"]["margin_vs_random"]["blur"]["n"] == 4
+
+
+def test_a_method_missing_on_one_slice_is_still_compared():
+    """A map with no positive relevance on one slice has no rank accuracy there; it must
+    not drop out of the comparison (which would let a weaker method be named best)."""
+    recs = [record(z, {"a": 0.5, "b": 0.5}, {"a": 0.6 + 0.01 * z, "b": 0.9 + 0.01 * z}) for z in range(5)]
+    recs[0].rank_accuracy["b"] = None
+    r = rank_methods(recs, IMPS).to_dict()
+    assert r["best_localised"] == "b" and r["methods"]["b"]["rank_accuracy"]["n"] == 4
+    recs[1].rank_accuracy["b"] = recs[2].rank_accuracy["b"] = None  # 2 common slices: not separated
+    assert rank_methods(recs, IMPS).to_dict()["best_localised"] is None
+
+
+def test_a_winner_must_be_separated_under_each_imputation():
+    rng = np.random.default_rng(3)
+    recs = []
+    for z in range(6):
+        rec = record(z, {"a": 0.0, "b": 0.0}, {"a": 0.5, "b": 0.5})
+        rec.margins["a"] = {"baseline": 0.9 + 0.01 * rng.standard_normal(), "blur": 0.3 + 0.2 * rng.standard_normal()}
+        rec.margins["b"] = {"baseline": 0.2 + 0.01 * rng.standard_normal(), "blur": 0.3 + 0.2 * rng.standard_normal()}
+        rec.point_beats = {m: {i: True for i in IMPS} for m in ("a", "b")}
+        recs.append(rec)
+    r = rank_methods(recs, IMPS).to_dict()
+    assert r["methods"]["a"]["beats_random"]["both"] is True  # a wins on the mean, not under blur
+    assert r["most_faithful"] is None and r["faithfulness_verdict"] == NO_WINNER

@@ -142,6 +142,32 @@ def test_several_slices_add_up_and_empty_regions_are_named():
     json.dumps(res.to_dict())
 
 
+class NaNWithoutFlair(nn.Module):
+    """Finite only while FLAIR is present: the coalitions without it give NaN."""
+
+    def __init__(self):
+        super().__init__()
+        self.config = SimpleNamespace(head="regions")
+
+    def forward(self, x):
+        logit = x[:, 3] + 1.0
+        logit = torch.where(x[:, 3:4].abs().sum(dim=(1, 2, 3), keepdim=True)[:, 0] > 0, logit, torch.nan)
+        return torch.stack([logit, logit, logit], dim=1)
+
+
+def test_efficiency_is_checked_against_the_separate_clean_pass():
+    rng = np.random.default_rng(5)
+    inp = slice_input_from_stack(smooth(rng, 4))
+    d = sequence_shapley(SymmetricNet(), inp, regions=["WT"]).to_dict()
+    wt = d["regions"]["WT"]
+    assert wt["checks_ok"] and d["checks_ok"] is True
+    assert abs(wt["efficiency_gap_vs_clean"]) < 1e-3 * max(abs(wt["value_all"]), 1.0)
+    # a non-finite coalition value is never turned into "values": the region is not computed
+    res = sequence_shapley(NaNWithoutFlair(), inp, regions=["WT"], masks={"WT": [np.ones(inp.shape, bool)]})
+    assert res.regions == {} and "not finite" in res.absent["WT"]
+    assert res.to_dict()["checks_ok"] is None
+
+
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_shipped_model_on_a_real_case(real_case_dir):
@@ -164,6 +190,7 @@ def test_shipped_model_on_a_real_case(real_case_dir):
         # v(all) is the very score every other method explains (batched vs single pass).
         clean = build_target(model, inp, r).score
         assert rs.value_all == pytest.approx(clean, rel=1e-3, abs=1e-2)
+        assert rs.checks_ok, (r, rs.to_dict())
         assert all(np.isfinite(v) for v in rs.values.values())
         assert sum(abs(v) for v in rs.shares.values()) == pytest.approx(1.0)
     json.dumps(d)
