@@ -28,7 +28,7 @@ from medbrain.data.loading import load_case
 from medbrain.data.preprocessing import preprocess, uncrop
 from medbrain.metrics import score_labels
 from medbrain.model.checkpoint import load_checkpoint
-from medbrain.model.inference import PostProcessing, predict_slices, probs_to_label
+from medbrain.model.inference import PostProcessing, SliceSchedule, predict_slices, probs_to_label
 
 REGIONS = ("WT", "TC", "ET")
 SEQUENCES = ("t1", "t1ce", "t2", "flair")
@@ -56,11 +56,14 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--precision", default="auto", help="auto (bf16 where native, as the CLI), fp32 or bf16.")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/cv_folds.json"))
+    ap.add_argument("--slices", default="all", help="all, or tumour[:STRIDE] (SliceSchedule: sparse pass, then near the tumour).")
     ap.add_argument("--save-probs", type=Path, default=None, help="Folder for the all-sequence probabilities.")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     subsets = args.subsets.split(",")
+    mode, _, stride = args.slices.partition(":")
+    schedule = SliceSchedule(mode=mode, **({"stride": int(stride)} if stride else {}))
     rows: list[dict] = []
     models = [(fold, load_checkpoint(Path(run) / "best_dice.safetensors"),
                json.loads((Path(run) / "split.json").read_text())["val"]) for fold, run in enumerate(args.runs.split(","))]
@@ -71,13 +74,13 @@ def main() -> None:
                 prep = preprocess(case)
                 images = prep.images * np.array(keep_mask(subset), dtype=np.float32)[:, None, None, None]
                 start = time.perf_counter()
-                probs = predict_slices(ckpt.model, images, precision=args.precision) * prep.mask[None]
+                probs = predict_slices(ckpt.model, images, precision=args.precision, schedule=schedule) * prep.mask[None]
                 if args.save_probs and subset == "all":
                     save_probs(args.save_probs / f"{case_id}.npz", probs, case.label[prep.box.slices], fold,
                                case.spacing, int((case.label > 0).sum()))
                 label = uncrop(probs_to_label(probs, PostProcessing()), prep.box).astype(np.uint8)
                 s = score_labels(label, case.label, case.spacing)
-                rows.append({"fold": fold, "case_id": case_id, "subset": subset, "seconds": time.perf_counter() - start,
+                rows.append({"fold": fold, "case_id": case_id, "subset": subset, "slices": args.slices, "seconds": time.perf_counter() - start,
                              "et_truth_ml": float((case.label == 4).sum() * np.prod(case.spacing) / 1000),
                              **{f"dice_{r}": s[f"dice_{r}"] for r in REGIONS}})
                 args.out.parent.mkdir(parents=True, exist_ok=True)

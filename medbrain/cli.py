@@ -15,6 +15,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -56,10 +57,8 @@ app = typer.Typer(
 )
 app.add_typer(train_app, name="train")
 
-
-def _fail(error: MedBrainError) -> None:
-    _print_error(error)
-    raise typer.Exit(code=error.exit_code)
+SLICES_HELP = ("tumour (default: a sparse pass over every 3rd slice, then every slice near the tumour; "
+               "same Dice in cross-validation, fewer slices) or all (every brain slice).")
 
 
 # --------------------------------------------------------------------------- doctor
@@ -115,6 +114,7 @@ def segment(
     tta: bool = typer.Option(False, "--tta/--no-tta", help="Average over in-plane flips (no gain on validation, 3.6x slower)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     save_probabilities: bool = typer.Option(False, "--probabilities", "--save-probabilities", help="Also write <id>_probs.nii.gz: WT/TC/ET probabilities (4-D NIfTI, float32, input geometry)."),
+    slices: str = typer.Option("tumour", "--slices", help=SLICES_HELP),
 ) -> None:
     """Segment one case; write the label map in the input's geometry and label convention."""
     from medbrain.data.loading import load_case
@@ -125,6 +125,7 @@ def segment(
     # or --out fails in well under a second, not after the heavy imports or the inference.
     ensure_output_dir(out)
     _check_device(device)
+    _check_slices(slices)
     ckpt_path = resolve_checkpoint(checkpoint)
     loaded = load_case(case, with_label=False)
     pred_path = check_output_file(out / f"{loaded.case_id}_pred.nii.gz", "prediction file")
@@ -133,14 +134,20 @@ def segment(
     from medbrain.data.volumes import region_volumes_ml
     from medbrain.data.writing import save_label_map, save_volume
     from medbrain.model.checkpoint import load_checkpoint
-    from medbrain.model.inference import PostProcessing, segment_case
+    from medbrain.model.inference import PostProcessing, SliceSchedule, segment_case
+    from medbrain.pipeline.progress import step_text
 
     dev = _device(device)
     ckpt = load_checkpoint(ckpt_path, device=dev)
     post = PostProcessing(**ckpt.metadata.get("postprocessing", {}))
     _print_warnings(loaded.warnings, ckpt)
     start = time.perf_counter()
-    pred = segment_case(ckpt.model, loaded, post=post, tta=tta, device=dev)
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task(escape(f"{loaded.case_id}: segmenting"), total=None)
+        pred = segment_case(ckpt.model, loaded, post=post, tta=tta, device=dev, schedule=SliceSchedule(slices),
+                            on_slices=lambda done, total: progress.update(
+                                task, completed=done, total=total,
+                                description=escape(f"{loaded.case_id}: {step_text('segment', done, total)}")))
     seconds = time.perf_counter() - start
     out_path = save_label_map(pred.label, loaded, pred_path)
     if save_probabilities:
@@ -167,6 +174,14 @@ def _print_warnings(warnings: list[str], ckpt=None) -> None:
 
 
 # --------------------------------------------------------------------------- explain
+def _check_slices(slices: str) -> None:
+    """Validate --slices without importing torch."""
+    from medbrain.errors import ConfigError
+
+    if slices not in ("all", "tumour"):
+        raise ConfigError(f"--slices must be tumour or all, got {slices!r}.")
+
+
 def _check_device(device: str) -> str:
     """Validate --device without importing torch, so a wrong option fails at once."""
     from medbrain.errors import ConfigError
@@ -216,6 +231,7 @@ def explain(
     device: str = typer.Option("auto", "--device"),
     budget: str = typer.Option("fast", "--budget", help="fast (one slice, affordable) or full (reference settings, "
                                                        "5 slices with intervals, randomisation check)."),
+    slices: str = typer.Option("tumour", "--slices", help=SLICES_HELP),
 ) -> None:
     """Run every explanation and analysis tool on one slice; write figures and one JSON of every number."""
     import json
@@ -231,6 +247,7 @@ def explain(
         raise ConfigError(f"--budget must be fast or full, got {budget!r}.")
     ensure_output_dir(out)
     _check_device(device)
+    _check_slices(slices)
     ckpt_path = resolve_checkpoint(checkpoint)
     resolve_case(case)  # a bad path fails here, before the model libraries load
 
@@ -252,34 +269,40 @@ def explain(
         raise ConfigError(f"--slice must be 'auto' or an integer, got {slice_!r}.")
     dev = _device(device)
     ckpt = load_checkpoint(ckpt_path, device=dev)
-    ws = CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, log=ToolLog(), budget=budget)  # this run's log, written once at the end
-    ws.load(case)
-    _print_warnings(ws.case.warnings, ckpt)
-    claimed = OutputTree(out).claim(ws.case.case_id, ws.case_path)  # OUT/<case>/, as for report; locked
-    try:
-        folder = claimed.folder
-        folder.mkdir(exist_ok=True)
-        ws.segment()
-        ws.measure()
-        z = ws.default_slice(region) if slice_ == "auto" else int(slice_)
-        for method in chosen:
-            if method == "attention" and ws.model.bottleneck is None:
-                console.print("[yellow]attention skipped: this model has no transformer block[/]")
-                continue
-            ws.explain(method, region, z)
-        ws.compare()
-        ws.confidence()
-        json_path = folder / EXPLAIN_JSON
-        earlier = _earlier_explain_figure(json_path)
-        figure = ws.montage(folder / f"{claimed.name}_{region}_z{z}.png")
-        doc = {"facts": ws.facts, "warnings": ws.case.warnings, "checkpoint_integrity": ckpt.integrity,
-               "tool_calls": ws.log.entries, "figure": figure.name}
-        atomic_write_lines(folder / EXPLAIN_LOG, ws.log.entries)
-        atomic_write_text(json_path, json.dumps(doc, indent=2, default=str))
-        if earlier is not None and earlier != figure.name:
-            (folder / earlier).unlink(missing_ok=True)  # the montage of an earlier run, now stale
-    finally:
-        claimed.lock.release()
+    from medbrain.model.inference import SliceSchedule
+    from medbrain.pipeline.progress import StepProgress
+
+    ws = CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, log=ToolLog(), budget=budget,  # this run's log,
+                       slices=SliceSchedule(slices))  # written once at the end
+    with Progress(console=err_console, transient=True) as progress:
+        ws.log.listener = StepProgress(progress, label=case.name)
+        ws.load(case)
+        _print_warnings(ws.case.warnings, ckpt)
+        claimed = OutputTree(out).claim(ws.case.case_id, ws.case_path)  # OUT/<case>/, as for report; locked
+        try:
+            folder = claimed.folder
+            folder.mkdir(exist_ok=True)
+            ws.segment()
+            ws.measure()
+            z = ws.default_slice(region) if slice_ == "auto" else int(slice_)
+            for method in chosen:
+                if method == "attention" and ws.model.bottleneck is None:
+                    console.print("[yellow]attention skipped: this model has no transformer block[/]")
+                    continue
+                ws.explain(method, region, z)
+            ws.compare()
+            ws.confidence()
+            json_path = folder / EXPLAIN_JSON
+            earlier = _earlier_explain_figure(json_path)
+            figure = ws.montage(folder / f"{claimed.name}_{region}_z{z}.png")
+            doc = {"facts": ws.facts, "warnings": ws.case.warnings, "checkpoint_integrity": ckpt.integrity,
+                   "tool_calls": ws.log.entries, "figure": figure.name}
+            atomic_write_lines(folder / EXPLAIN_LOG, ws.log.entries)
+            atomic_write_text(json_path, json.dumps(doc, indent=2, default=str))
+            if earlier is not None and earlier != figure.name:
+                (folder / earlier).unlink(missing_ok=True)  # the montage of an earlier run, now stale
+        finally:
+            claimed.lock.release()
     from medbrain.tools.xai_summary import explain_tables
 
     for title, columns, rows in explain_tables(ws.facts, {e["tool"]: e["duration_s"] for e in ws.log.entries},
@@ -309,8 +332,10 @@ def _earlier_explain_figure(json_path: Path) -> str | None:
 FAST_METHOD_SETTINGS = {"integrated_gradients": {"n_steps": 16}, "slice": {"num_samples": 32, "max_steps": 2}}
 
 
-def _workspace(checkpoint: Optional[Path], device: str, tta: bool, seed: int, fast: bool, synthetic: bool = False):
+def _workspace(checkpoint: Optional[Path], device: str, tta: bool, seed: int, fast: bool, synthetic: bool = False,
+               slices: str = "tumour"):
     from medbrain.model.checkpoint import load_checkpoint
+    from medbrain.model.inference import SliceSchedule
     from medbrain.model.default import resolve_checkpoint
     from medbrain.pipeline.workspace import CaseWorkspace
 
@@ -320,7 +345,8 @@ def _workspace(checkpoint: Optional[Path], device: str, tta: bool, seed: int, fa
     dev = _device(device)
     ckpt = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
     return CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, synthetic=synthetic,
-                         method_settings=FAST_METHOD_SETTINGS if fast else None, deletion_steps=10 if fast else 20)
+                         method_settings=FAST_METHOD_SETTINGS if fast else None, deletion_steps=10 if fast else 20,
+                         slices=SliceSchedule(slices))
 
 
 def _llm(llm: str, model: Optional[str], gguf: Optional[str], seed: int):
@@ -341,25 +367,33 @@ def _report_cases(items, out: Path, *, roots, settings, chat_model, ws_factory, 
     A bad case is reported and the others go on. Returns the BatchResult (its exit_code:
     0, 1 if any case failed or was busy, 130/143 when interrupted).
     """
-    from rich.progress import Progress
-
     from medbrain.pipeline.batch import run_batch
     from medbrain.pipeline.outputs import OutputTree
+    from medbrain.pipeline.progress import StepProgress
 
     tree = OutputTree(out)
-    if ws_factory is None:  # every item failed to resolve: run_batch lists them and calls no work
-        def work(item, staging):
-            raise AssertionError("no usable case to work on")
-    else:
-        from medbrain.agent.report_batch import report_work
-
-        work = report_work(ws_factory, roots=roots, settings=settings, llm=chat_model, formats=formats,
-                           max_revisions=max_revisions)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Reports", total=len(items))
-        result = run_batch(items, tree, work, force=force,
-                           on_start=lambda it: progress.update(task, description=f"Report {escape(it.label)}"),
-                           on_done=lambda res: progress.advance(task))
+        steps = StepProgress(progress)
+        if ws_factory is None:  # every item failed to resolve: run_batch lists them and calls no work
+            def work(item, staging):
+                raise AssertionError("no usable case to work on")
+        else:
+            from medbrain.agent.report_batch import report_work
+
+            def listened_workspace():
+                ws = ws_factory()
+                ws.log.listener = steps  # each tool's start and the segmentation's slices, live
+                return ws
+
+            work = report_work(listened_workspace, roots=roots, settings=settings, llm=chat_model, formats=formats,
+                               max_revisions=max_revisions)
+
+        def on_start(item):
+            progress.update(task, description=f"Report {escape(item.label)}")
+            steps.case(item.label)
+
+        result = run_batch(items, tree, work, force=force, on_start=on_start, on_done=lambda res: progress.advance(task))
     table = Table(title=f"Reports in {escape(str(out))}")
     for col in ("case", "status", "output folder", "seconds", "sections verified", "WT (mL)", "confidence"):
         table.add_column(col, overflow="fold")
@@ -426,6 +460,7 @@ def report(
     fast: bool = typer.Option(False, "--fast", help="Cheaper IG/SLICE/deletion settings."),
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("auto", "--device"),
+    slices: str = typer.Option("tumour", "--slices", help=SLICES_HELP),
 ) -> None:
     """Four-part grounded assessment per case: report.md, report.html, report.json, prediction, figures."""
     from medbrain.pipeline.batch_items import items_from_data_dir, items_from_paths
@@ -441,6 +476,7 @@ def report(
     parse_formats(formats)
     roots = AllowedRoots.of(*(data_root or ([data_dir] if data_dir else []) or [p.parent for p in paths]))
     _check_device(device)
+    _check_slices(slices)
     _check_llm(llm)
     items = items_from_paths(paths, roots)
     if data_dir is not None:
@@ -448,7 +484,7 @@ def report(
     settings = chat_model = ws_factory = None
     if any(item.error is None for item in items):  # nothing usable: list the problems, load no model
         settings, chat_model = _llm(llm, model, gguf, seed)
-        ckpt_ws = _workspace(checkpoint, device, tta, seed, fast)
+        ckpt_ws = _workspace(checkpoint, device, tta, seed, fast, slices=slices)
         _print_warnings([], ckpt_ws.checkpoint)  # an unverified checkpoint is said before any report
         ws_factory = ckpt_ws.fresh
     result = _report_cases(items, out, roots=roots, settings=settings, chat_model=chat_model,

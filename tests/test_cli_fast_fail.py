@@ -47,6 +47,9 @@ def case_dir(tmp_path: Path) -> Path:
     (["report", "{case}", "--llm", "bogus", "--out", "{tmp}/r2"], "--llm"),
     (["explain", "{case}", "--out", "{tmp}/e2", "--budget", "huge"], "--budget"),
     (["segment", "{case}", "--out", "{tmp}/file.txt"], "file.txt"),
+    (["segment", "{case}", "--slices", "some", "--out", "{tmp}/s2"], "--slices must be tumour or all"),
+    (["explain", "{case}", "--slices", "every", "--out", "{tmp}/e3"], "--slices must be tumour or all"),
+    (["report", "{case}", "--slices", "3", "--llm", "none", "--out", "{tmp}/r3"], "--slices must be tumour or all"),
 ])
 def test_bad_input_fails_before_heavy_imports(tmp_path: Path, case_dir: Path, args: list[str], message: str):
     (tmp_path / "file.txt").write_text("not a folder")

@@ -223,6 +223,7 @@ class ReportAgent:
                 "draft_problems": rendered.problems()}
 
     def draft(self, state: ReportState) -> dict:
+        self.ws.log.step("drafting")
         facts = self.ws.facts
         if self.llm is None:
             return {"sections": grounded_sections(facts), "patient_summary": patient_summary(facts),
@@ -237,6 +238,7 @@ class ReportAgent:
                 "sources": {k: "llm" for k in SECTION_KEYS}, "facts": dict(self.ws.facts)}
 
     def verify(self, state: ReportState) -> dict:
+        self.ws.log.step("verifying")
         facts = self.ws.facts
         sections = state.get("sections") or {}
         results = {key: verify_section(state.get("patient_summary", "") if key == SUMMARY_KEY
@@ -251,6 +253,7 @@ class ReportAgent:
         return "revise" if state.get("revisions", 0) < self.opt.max_revisions else "finalize"
 
     def revise(self, state: ReportState) -> dict:
+        self.ws.log.step("revising")
         findings = []
         for key, result in state["verification"].items():
             for claim in result["unsupported"]:
@@ -311,6 +314,7 @@ class ReportAgent:
                 "facts": dict(facts), "verification": verification}
 
     def render(self, state: ReportState) -> dict:
+        self.ws.log.step("writing files")
         return self.opt.render(state) if self.opt.render else {}
 
     # ------------------------------------------------------------------ graph

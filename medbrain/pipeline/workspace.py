@@ -20,7 +20,7 @@ from medbrain.facts import ANALYSIS_METHODS
 from medbrain.labels import region_masks
 from medbrain.metrics import dice
 from medbrain.model.checkpoint import Checkpoint
-from medbrain.model.inference import PostProcessing, Prediction, segment_preprocessed
+from medbrain.model.inference import DEFAULT_SLICE_MODE, PostProcessing, Prediction, SliceSchedule, segment_preprocessed
 from medbrain.pipeline.toollog import ToolLog
 from medbrain.tools.base import REGIONS
 from medbrain.tools.budget import budget_note, budget_settings
@@ -53,11 +53,12 @@ class CaseWorkspace:
     def __init__(self, checkpoint: Checkpoint, *, device: str = "cpu", tta: bool = True, seed: int = 0,
                  log: ToolLog | None = None, synthetic: bool = False,
                  method_settings: dict[str, dict[str, Any]] | None = None, deletion_steps: int = 20,
-                 budget: str = "fast"):
+                 budget: str = "fast", slices: SliceSchedule | None = None):
         self.checkpoint = checkpoint
         self.model = checkpoint.model
         self.device = device
         self.tta = tta
+        self.slices = slices or SliceSchedule(DEFAULT_SLICE_MODE)
         self.seed = seed
         self.log = log or ToolLog()
         self.synthetic = synthetic
@@ -81,7 +82,8 @@ class CaseWorkspace:
         """A new, empty workspace sharing this one's model and settings (one per case)."""
         return CaseWorkspace(self.checkpoint, device=self.device, tta=self.tta, seed=self.seed,
                              synthetic=self.synthetic, method_settings=self.method_settings,
-                             deletion_steps=self.deletion_steps, budget=self.budget)
+                             deletion_steps=self.deletion_steps, budget=self.budget, slices=self.slices,
+                             log=ToolLog(None, self.log.listener))
 
     def settings_for(self, method: str) -> dict[str, Any]:
         """The budget's settings for ``method`` with this workspace's overrides on top."""
@@ -137,7 +139,7 @@ class CaseWorkspace:
         if self.case is not None and resolved == self.case_path:
             self.facts["case"]["synthetic"] = self.synthetic
             return self.facts["case"]
-        log = ToolLog(self.log.path)
+        log = ToolLog(self.log.path, self.log.listener)
         with log.call("load", path=str(path)) as out:
             case = load_case(path)
             prep = preprocess(case)
@@ -165,7 +167,9 @@ class CaseWorkspace:
             return self.facts["segmentation"]
         with self.log.call("segment", tta=self.tta) as out:
             post = PostProcessing(**self.checkpoint.metadata.get("postprocessing", {}))
-            self.prediction = segment_preprocessed(self.model, self.prep, post=post, tta=self.tta, device=self.device)
+            self.prediction = segment_preprocessed(self.model, self.prep, post=post, tta=self.tta, device=self.device,
+                                                   schedule=self.slices,
+                                                   on_slices=lambda done, total: self.log.step("segment", done, total))
             seg: dict[str, Any] = {"checkpoint_sha256": self.checkpoint.sha256, **self.prediction.settings}
             if self.case.label is not None:
                 pred, truth = region_masks(self.prediction.label), region_masks(self.case.label)

@@ -30,3 +30,30 @@ def test_loading_another_case_starts_its_own_log_and_a_failed_load_changes_nothi
     with pytest.raises(MedBrainError):
         ws.load(tmp_path / "data" / "missing")
     assert ws.log is held and ws.case.case_id == "LogB" and ws.facts["case"]["case_id"] == "LogB"
+
+
+def test_listener_hears_each_tool_start_and_the_segmentation_slices(tmp_path: Path):
+    heard: list[tuple[str, int | None, int | None]] = []
+    ws = CaseWorkspace(load_checkpoint(make_tiny_checkpoint(tmp_path / "ckpt")), tta=False)
+    ws.log.listener = lambda tool, done, total: heard.append((tool, done, total))
+    ws.load(tiny_case(tmp_path / "data", "Listen", seed=3))
+    ws.segment()
+    ws.measure()
+    starts = [tool for tool, done, total in heard if done is None]
+    assert starts == ["load", "segment", "measure"]
+    slices = [(done, total) for tool, done, total in heard if tool == "segment" and done is not None]
+    assert slices, "segmentation reported no slice progress"
+    assert all(0 < done <= total for done, total in slices)
+    assert [d for d, _ in slices] == sorted(d for d, _ in slices)  # progress only moves forward
+    assert slices[-1][0] == slices[-1][1]  # and ends complete
+
+
+def test_a_failing_listener_never_breaks_the_analysis(tmp_path: Path):
+    def broken(tool, done, total):
+        raise RuntimeError("display gone")
+
+    ws = CaseWorkspace(load_checkpoint(make_tiny_checkpoint(tmp_path / "ckpt")), tta=False)
+    ws.log.listener = broken
+    ws.load(tiny_case(tmp_path / "data", "Broken", seed=4))
+    ws.segment()
+    assert [e["tool"] for e in ws.log.entries] == ["load", "segment"] and all(e["ok"] for e in ws.log.entries)
