@@ -10,26 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from medbrain.agent.facts import METHOD_NAMES, REGION_WORDS, get
+from medbrain.agent.facts import REGION_WORDS, get
+from medbrain.agent.method_section import SEQUENCE_NAMES, method_comparison, method_name, num, pct
 
 SECTION_KEYS = ("clinical_assessment", "method_comparison", "confidence", "recommendations")
-SEQUENCE_NAMES = {"t1": "T1", "t1ce": "T1ce (contrast-enhanced T1)", "t2": "T2", "flair": "FLAIR"}
-
-
-def _num(value: Any) -> str:
-    """A stored number as written in the facts (no re-rounding beyond float repr)."""
-    if isinstance(value, float):
-        text = f"{value:.6g}"
-        return text
-    return str(value)
-
-
-def _pct(fraction: float | None) -> str:
-    return "n/a" if fraction is None else f"{round(100 * float(fraction), 1):g}%"
-
-
-def _method(name: str) -> str:
-    return METHOD_NAMES.get(name, name)
 
 
 def _volumes_sentence(vol: dict[str, float]) -> list[str]:
@@ -37,10 +21,10 @@ def _volumes_sentence(vol: dict[str, float]) -> list[str]:
     wt = vol.get("WT", 0.0)
     if wt <= 0:
         return ["The model did not segment any tumour in this case (whole-tumour volume 0 mL)."]
-    parts.append(f"The model segmented a tumour with a whole-tumour (WT) volume of {_num(wt)} mL "
-                 f"and a tumour core (TC) of {_num(vol.get('TC', 0.0))} mL.")
+    parts.append(f"The model segmented a tumour with a whole-tumour (WT) volume of {num(wt)} mL "
+                 f"and a tumour core (TC) of {num(vol.get('TC', 0.0))} mL.")
     names = {"ED": "oedema", "NCR": "necrotic/non-enhancing core", "ET": "enhancing tumour"}
-    present = [f"{names[k]} (label {k}) {_num(vol[k])} mL" for k in ("ED", "NCR", "ET") if vol.get(k, 0.0) > 0]
+    present = [f"{names[k]} (label {k}) {num(vol[k])} mL" for k in ("ED", "NCR", "ET") if vol.get(k, 0.0) > 0]
     if present:
         parts.append("Sub-regions: " + ", ".join(present) + ".")
     for key in ("ET", "NCR", "ED"):
@@ -64,27 +48,27 @@ def clinical_assessment(facts: dict) -> str:
         largest = m.get("largest_axial_slice")
         if largest:
             lines.append(f"The largest axial cross-section is on slice {largest['slice_index']} "
-                         f"({_num(largest['area_mm2'])} mm²).")
+                         f"({num(largest['area_mm2'])} mm²).")
         rano = m.get("rano")
         if rano and rano.get("longest_diameter_mm"):
             lines.append(
                 f"Bidimensional measurement of the {REGION_WORDS.get(rano['region'], rano['region'])} "
-                f"on slice {rano['slice_index']}: {_num(rano['longest_diameter_mm'])} mm × "
-                f"{_num(rano['perpendicular_diameter_mm'])} mm (product {_num(rano['product_mm2'])} mm²).")
+                f"on slice {rano['slice_index']}: {num(rano['longest_diameter_mm'])} mm × "
+                f"{num(rano['perpendicular_diameter_mm'])} mm (product {num(rano['product_mm2'])} mm²).")
         side = m.get("side") or {}
         s = side.get("side")
         if s in ("left", "right"):
             share = side.get(f"{s}_fraction")
-            lines.append(f"Side: {s} hemisphere ({_pct(share)} of the tumour volume).")
+            lines.append(f"Side: {s} hemisphere ({pct(share)} of the tumour volume).")
         elif s == "bilateral":
-            lines.append(f"Side: bilateral (left {_pct(side.get('left_fraction'))}, right {_pct(side.get('right_fraction'))}).")
+            lines.append(f"Side: bilateral (left {pct(side.get('left_fraction'))}, right {pct(side.get('right_fraction'))}).")
         if side.get("crosses_midline") is True:
             lines.append("The tumour crosses the midline.")
         elif side.get("crosses_midline") is False:
             lines.append("The tumour does not cross the midline.")
         loc = m.get("location") or {}
         if loc.get("status") == "known" and loc.get("structures"):
-            listed = ", ".join(f"{st['name']} ({_pct(st['fraction_of_tumour'])})" for st in loc["structures"])
+            listed = ", ".join(f"{st['name']} ({pct(st['fraction_of_tumour'])})" for st in loc["structures"])
             lines.append(f"Atlas location (SRI24): {listed} of the tumour volume.")
         elif loc.get("status") == "known":
             lines.append("Atlas location (SRI24): the tumour lies outside the listed atlas structures.")
@@ -92,52 +76,8 @@ def clinical_assessment(facts: dict) -> str:
             lines.append("Location unknown: the image is not on the SRI24 atlas grid, so lobes are not reported.")
     scores = get(facts, "segmentation", "scores_vs_truth")
     if scores:
-        shown = ", ".join(f"{k} {_num(v)}" for k, v in scores.items() if isinstance(v, (int, float)))
+        shown = ", ".join(f"{k} {num(v)}" for k, v in scores.items() if isinstance(v, (int, float)))
         lines.append(f"Dice against the case's reference segmentation: {shown}.")
-    return "\n".join(lines)
-
-
-def method_comparison(facts: dict) -> str:
-    comp = facts.get("comparison") or {}
-    expl = facts.get("explanations") or {}
-    lines: list[str] = []
-    region = expl.get("region")
-    z = expl.get("slice_index")
-    if region and z is not None:
-        lines.append(f"All methods explain the {REGION_WORDS.get(region, region)} ({region}) prediction on axial slice {z}.")
-    for ms in comp.get("methods", []):
-        name = _method(ms["method"])
-        bits = []
-        if ms.get("energy_inside_region") is not None:
-            bits.append(f"{_pct(ms['energy_inside_region'])} of its positive attribution lies inside the predicted region")
-        if ms.get("max_inside_region") is not None:
-            bits.append("its maximum is inside the region" if ms["max_inside_region"] else "its maximum is outside the region")
-        if ms.get("deletion_auc") is not None:
-            bits.append(f"deletion AUC {_num(ms['deletion_auc'])} (lower is more faithful)")
-        if bits:
-            lines.append(f"- {name}: " + "; ".join(bits) + ".")
-    pairs = {tuple(p["pair"]): p for p in comp.get("pairs", [])}
-    for label, key in (("agree most", "most_agreeing_pair"), ("agree least", "least_agreeing_pair")):
-        pair = comp.get(key)
-        if pair and tuple(pair) in pairs:
-            p = pairs[tuple(pair)]
-            lines.append(f"{_method(pair[0])} and {_method(pair[1])} {label} "
-                         f"(Spearman {_num(p['spearman'])}, overlap of top pixels IoU {_num(p['iou_top10'])}).")
-    if comp.get("best_localised_method"):
-        lines.append(f"Best localised on the predicted region: {_method(comp['best_localised_method'])}.")
-    if comp.get("most_faithful_method"):
-        lines.append(f"Most faithful by the deletion test: {_method(comp['most_faithful_method'])}.")
-    ig = expl.get("integrated_gradients") or {}
-    shares = ig.get("sequence_share") or {}
-    if shares:
-        ordered = sorted(shares.items(), key=lambda kv: -kv[1])
-        lines.append("Integrated Gradients attribution by sequence: "
-                     + ", ".join(f"{SEQUENCE_NAMES.get(k, k)} {_pct(v)}" for k, v in ordered) + ".")
-    sl = expl.get("slice") or {}
-    if sl.get("stability") is not None and isinstance(sl.get("stability"), (int, float)):
-        lines.append(f"SLICE stability score: {_num(sl['stability'])}.")
-    if not lines:
-        lines.append("No explanation methods were run for this case.")
     return "\n".join(lines)
 
 
@@ -153,19 +93,30 @@ def confidence_section(facts: dict) -> str:
             continue
         bits = []
         if rc.get("mean_probability") is not None:
-            bits.append(f"mean probability {_num(rc['mean_probability'])}")
+            bits.append(f"mean probability {num(rc['mean_probability'])}")
         if rc.get("uncertain_fraction") is not None:
-            bits.append(f"uncertain voxels {_pct(rc['uncertain_fraction'])}")
+            bits.append(f"uncertain voxels {pct(rc['uncertain_fraction'])}")
         if rc.get("tta_dice") is not None:
-            bits.append(f"flip test-time agreement (Dice) {_num(rc['tta_dice'])}")
+            bits.append(f"flip test-time agreement (Dice) {num(rc['tta_dice'])}")
         lines.append(f"- {region}: " + ", ".join(bits) + f" (level {rc.get('level')}).")
+    under = conf.get("likely_undersegmented_regions") or []
+    if under:
+        lines.append("Likely under-segmentation: probability just below the threshold around the predicted "
+                     f"{', '.join(REGION_WORDS.get(r, r) for r in under)} suggests the model missed part of it; "
+                     "the confidence of that region is lowered.")
+    missed = conf.get("possibly_missed_regions") or []
+    if missed:
+        lines.append(f"Possibly missed: {', '.join(REGION_WORDS.get(r, r) for r in missed)} was not predicted, "
+                     "but probability below the threshold is present where it would be.")
+    if conf.get("calibrated") is False:
+        lines.append("The confidence levels come from heuristic thresholds, not from a calibration against errors.")
     if conf.get("method_agreement") is not None:
-        lines.append(f"Agreement between explanation methods: {_num(conf['method_agreement'])} (mean pairwise Spearman).")
+        lines.append(f"Agreement between explanation methods: {num(conf['method_agreement'])} (mean pairwise Spearman).")
     lowering = [r for r in conf.get("reasons", []) if r.get("effect") == "lowers"]
     for r in lowering[:4]:
         what = str(r["factor"]).removesuffix(f"_{r.get('region')}").replace("_", " ")
-        lines.append(f"Lowers confidence: {(r.get('region') or '') + ' ' if r.get('region') else ''}{what} {_num(r['value'])} "
-                     f"(threshold {_num(r['threshold'])}).")
+        lines.append(f"Lowers confidence: {(r.get('region') or '') + ' ' if r.get('region') else ''}{what} {num(r['value'])} "
+                     f"(threshold {num(r['threshold'])}).")
     if level == "low":
         lines.append("Because confidence is low, regard this segmentation as provisional.")
     return "\n".join(lines)
@@ -184,13 +135,18 @@ def recommendations(facts: dict) -> str:
         lines.append(f"- The prediction relied most on {SEQUENCE_NAMES.get(dom, dom)}: check that sequence for artefacts.")
     if vol.get("WT", 0.0) > 0 and vol.get("ET", 0.0) <= 0:
         lines.append("- No enhancing tumour was predicted: confirm on the T1ce sequence before relying on that.")
+    for r in (get(facts, "confidence", "likely_undersegmented_regions", default=[]) or []):
+        lines.append(f"- The {REGION_WORDS.get(r, r)} is likely under-segmented: check the margins of the predicted "
+                     f"region and treat its volume as a lower bound.")
+    for r in (get(facts, "confidence", "possibly_missed_regions", default=[]) or []):
+        lines.append(f"- The {REGION_WORDS.get(r, r)} may have been missed: look for it on the images.")
     if get(facts, "confidence", "level") == "low":
         lines.append("- Confidence is low: review every tumour-bearing slice and do not use the volumes without correction.")
     if get(facts, "measurements", "location", "status") != "known":
         lines.append("- Location could not be derived automatically; read it from the images.")
     disagreements = get(facts, "comparison", "disagreements", default=[]) or []
     if disagreements:
-        names = ", ".join(f"{_method(d['pair'][0])} vs {_method(d['pair'][1])}" for d in disagreements[:3])
+        names = ", ".join(f"{method_name(d['pair'][0])} vs {method_name(d['pair'][1])}" for d in disagreements[:3])
         lines.append(f"- The explanation methods disagree ({names}); do not read any single heat map as proof.")
     return "\n".join(lines)
 
@@ -209,7 +165,7 @@ def patient_summary(facts: dict) -> str:
     where = f" on the {side} side of the brain" if side in ("left", "right") else ""
     level = get(facts, "confidence", "level")
     sure = f" The program's confidence is {level}." if level else ""
-    return (intro + f"A computer program marked a region of about {_num(wt)} mL{where} that may be a tumour."
+    return (intro + f"A computer program marked a region of about {num(wt)} mL{where} that may be a tumour."
             + sure + " This is not a diagnosis. Your doctor will look at the scan and explain what it means.")
 
 

@@ -306,7 +306,10 @@ class CaseWorkspace:
             result.update(self._budget_facts())
             result["target"] = target.describe()
             if deletion and self.plan.get("randomisation"):
-                result["randomisation"] = self.randomisation(region, z, cells)
+                result["randomisation"] = {"run": True, **self.randomisation(region, z, cells)}
+            else:
+                result["randomisation"] = {"run": False, "reason": f"not part of the {self.budget!r} budget; "
+                                                                   "run with --budget full"}
             self.facts["comparison"] = result
             self._compared = key
             out["summary"] = f"faithfulness: {result['faithfulness_verdict']}; not beating random: {result['not_beating_random']}"

@@ -53,3 +53,61 @@ def test_synthetic_case_says_so():
     s = grounded_sections(VARIANTS["synthetic"])
     assert "synthetic case" in s["clinical_assessment"]
     assert "computer-made test scan" in patient_summary(VARIANTS["synthetic"])
+
+
+def _real_facts() -> list[dict]:
+    """Facts of the eval fixtures: real cases, today's tools (comparison, Shapley, confidence)."""
+    import json
+    from pathlib import Path
+
+    import medbrain.evals
+
+    doc = json.loads((Path(medbrain.evals.__file__).parent / "fixtures" / "real.json").read_text())
+    return [item["facts"] for item in doc["items"]]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_real_case_sections_pass_and_say_what_the_comparison_found(index):
+    import copy
+
+    facts = copy.deepcopy(_real_facts()[index])
+    s = grounded_sections(facts)
+    for key, text in s.items():
+        assert verify_text(text, facts).passed, (key, verify_text(text, facts).findings(), text)
+    comp, text = facts["comparison"], s["method_comparison"]
+    for ms in comp["methods"]:
+        assert f"insertion AUC {ms['faithfulness']['blur']['insertion_auc']:.6g}" in text
+    if comp["most_faithful_method"] is None:
+        assert "Most faithful" not in text and f"Faithfulness over {comp['evaluation']['n_slices']} slice" in text
+    losers = comp["not_beating_random"]
+    assert ("Not better than a random map" in text) == bool(losers)
+    for region, r in facts["explanations"]["shapley"]["regions"].items():
+        assert f"Sequence Shapley values for the" in text and f"({region}):" in text
+    assert "randomisation sanity check was not run" in text  # fast-budget fixtures
+
+
+def test_randomisation_result_and_slice_reliability_are_reported():
+    import copy
+
+    facts = copy.deepcopy(_real_facts()[0])
+    facts["comparison"]["randomisation"] = {"passed": ["gradcam", "integrated_gradients"], "failed": ["attention"]}
+    facts["explanations"]["slice"]["stability"]["reliable"] = False
+    text = grounded_sections(facts)["method_comparison"]
+    assert "Randomisation check passed (maps change when the weights are randomised): Grad-CAM, Integrated Gradients." in text
+    assert "Randomisation check failed" in text and "attention rollout" in text.split("Randomisation check failed")[1]
+    assert "SLICE result not reliable" in text and "SLICE stability score" not in text
+
+
+def test_likely_undersegmentation_is_named_in_confidence_and_recommendations():
+    import copy
+
+    facts = copy.deepcopy(_real_facts()[0])
+    facts["confidence"]["likely_undersegmented_regions"] = ["ET"]
+    facts["confidence"]["regions"]["ET"]["likely_undersegmentation"] = True
+    s = grounded_sections(facts)
+    assert "Likely under-segmentation" in s["confidence"] and "enhancing tumour" in s["confidence"]
+    assert "The enhancing tumour is likely under-segmented" in s["recommendations"]
+    for key in ("confidence", "recommendations"):
+        assert verify_text(s[key], facts).passed, verify_text(s[key], facts).findings()
+    clean = grounded_sections(_real_facts()[0])
+    assert "under-segment" not in clean["confidence"] + clean["recommendations"]

@@ -35,7 +35,7 @@ def test_full_budget_facts(real_case_dir):
         assert ev["methods"][m]["beats_random"]["basis"] == "bootstrap interval over slices"
     assert comp["budget"] == "full" and "budget_note" not in comp
     rnd = comp["randomisation"]
-    assert set(rnd["methods"]) == {"gradcam", "slice"} and len(rnd["stages"]) == 4
+    assert rnd["run"] is True and set(rnd["methods"]) == {"gradcam", "slice"} and len(rnd["stages"]) == 4
     sl = ws.facts["explanations"]["slice"]
     assert sl["consistency"]["runs"] == 2 and sl["consistency"]["seeds"] == [0, 1]
     assert sl["stability"]["consistent"] == sl["consistency"]["consistent"]
@@ -44,3 +44,24 @@ def test_full_budget_facts(real_case_dir):
     conf = ws.confidence()
     assert conf["explanation"]["faithfulness_verdict"] == comp["faithfulness_verdict"]
     json.dumps(ws.facts)
+
+
+def test_fast_budget_records_that_the_randomisation_check_was_not_run(tmp_path):
+    from medbrain.agent.writer import grounded_sections
+    from medbrain.model.checkpoint import load_checkpoint
+    from medbrain.pipeline.toollog import ToolLog
+    from medbrain.pipeline.workspace import CaseWorkspace
+
+    from ..cli_helpers import make_tiny_checkpoint, tiny_case
+
+    ws = CaseWorkspace(load_checkpoint(make_tiny_checkpoint(tmp_path / "ckpt")), tta=False, budget="fast",
+                       log=ToolLog(), method_settings=TINY)
+    ws.load(tiny_case(tmp_path / "data", "Fast", seed=5))
+    ws.segment()
+    z = ws.default_slice("WT")
+    for method in ("gradcam", "integrated_gradients"):
+        ws.explain(method, "WT", z)
+    comp = ws.compare()
+    assert comp["randomisation"]["run"] is False and "--budget full" in comp["randomisation"]["reason"]
+    assert "randomisation sanity check was not run" in grounded_sections(ws.facts)["method_comparison"]
+    assert "randomisation" not in [e["tool"] for e in ws.log.entries]
