@@ -4,19 +4,18 @@
 provenance. Section text, the patient summary, the case id and fact values are treated as
 *untrusted* by the renderers (an LLM or a file name may have produced them).
 
-The helpers below are shared by the Markdown and HTML renderers so both show the same
-rows: :func:`key_fact_rows` reads the tool facts defensively (missing keys are skipped),
-:func:`flatten` turns any nested dict into compact key/value rows, and
-:func:`parse_blocks` splits markdown-ish text into paragraphs, lists and headings.
+The helpers here describe the document itself (section order and status, the header's
+verification line and warnings, figure names). The readable fact tables live in
+:mod:`medbrain.report.tables`, the raw appendix in :mod:`medbrain.report.appendix`, and
+the page order both renderers follow in :mod:`medbrain.report.layout`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from medbrain.facts import FORMAT_VERSION as FACTS_FORMAT_VERSION, facts_json_schema
 
@@ -41,16 +40,6 @@ SYNTHETIC_BANNER = (
 )
 FALLBACK_NOTE = "(replaced by the grounded writer after failed verification)"
 FORMAT_VERSION = 1
-
-REGION_NAMES = {
-    "NCR": "necrotic / non-enhancing core",
-    "ED": "oedema",
-    "ET": "enhancing tumour",
-    "TC": "tumour core",
-    "WT": "whole tumour",
-}
-MAX_FLAT_ROWS = 40
-MAX_INLINE_LIST = 8
 
 
 @dataclass
@@ -209,250 +198,37 @@ def figure_names(figures: list[Path]) -> list[str]:
     return names
 
 
-def format_value(value: Any) -> str:
-    """A fact value as short display text."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.6g}" if math.isfinite(value) else "—"
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) or "—"
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "none"
-        if len(value) > MAX_INLINE_LIST or any(isinstance(v, (Mapping, list, tuple)) for v in value):
-            return f"[{len(value)} items]"
-        return ", ".join(format_value(v) for v in value)
-    if hasattr(value, "item"):
-        return format_value(value.item())
-    return str(value)
+def verification_line(doc: ReportDocument) -> str:
+    """One line for the header: how many sections passed the verifier, and how."""
+    sections = ordered_sections(doc)
+    if not sections:
+        return "No assessment sections: nothing was verified."
+    verified = sum(1 for s in sections if s.verified)
+    parts = [f"{verified} of {len(sections)} sections verified against the tool facts"]
+    failed = len(sections) - verified
+    if failed:
+        parts.append(f"{failed} NOT verified")
+    fallback = sum(1 for s in sections if s.source == "grounded-fallback")
+    if fallback:
+        parts.append(f"{fallback} replaced by the grounded writer after failed verification")
+    pruned = sum(1 for s in sections if s.source == "llm-pruned")
+    if pruned:
+        parts.append(f"{pruned} with rejected sentences removed")
+    claims = sum(len(s.unsupported_claims) for s in sections)
+    if claims:
+        parts.append(f"{claims} unsupported claim{'s' if claims != 1 else ''} listed")
+    revisions = doc.verifier.get("revisions") if isinstance(doc.verifier, Mapping) else None
+    if isinstance(revisions, int) and not isinstance(revisions, bool) and revisions > 0:
+        parts.append(f"after {revisions} revision{'s' if revisions != 1 else ''}")
+    return "; ".join(parts) + "."
 
 
-def flatten(data: Any, prefix: str = "", depth: int = 3, limit: int = MAX_FLAT_ROWS) -> list[tuple[str, str]]:
-    """Compact ``(dotted.key, value)`` rows of a nested dict; long lists are summarised."""
-    rows: list[tuple[str, str]] = []
-
-    def walk(obj: Any, key: str, level: int) -> None:
-        if len(rows) >= limit:
-            return
-        if isinstance(obj, Mapping) and obj and level < depth:
-            for k, v in obj.items():
-                walk(v, f"{key}.{k}" if key else str(k), level + 1)
-        else:
-            rows.append((key or "value", format_value(obj)))
-
-    walk(data, prefix, 0)
-    if len(rows) >= limit:
-        rows.append(("…", "more in report.json"))
-    return rows
-
-
-def _get(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, Mapping) or data.get(key) is None:
-            return None
-        data = data[key]
-    return data
-
-
-def _num(value: Any, unit: str = "") -> str:
-    text = format_value(value)
-    return "—" if text == "—" else f"{text} {unit}".rstrip()
-
-
-def _bidimensional(d: Any) -> str | None:
-    if not isinstance(d, Mapping) or d.get("longest_diameter_mm") is None:
-        return None
-    text = f"{_num(d.get('longest_diameter_mm'))} × {_num(d.get('perpendicular_diameter_mm'))} mm"
-    if d.get("product_mm2") is not None:
-        text += f" (product {_num(d['product_mm2'], 'mm²')})"
-    extra = [f"{k.replace('_', ' ')} {d[k]}" for k in ("region", "slice_index") if d.get(k) is not None]
-    return f"{text}; {', '.join(extra)}" if extra else text
-
-
-def measurement_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Recognised measurement facts (volumes, side, location, slice, diameters)."""
-    m = facts.get("measurements")
-    m = m if isinstance(m, Mapping) else {}
-    rows: list[tuple[str, str]] = []
-    volumes = m.get("volumes_ml", facts.get("volumes_ml"))
-    if isinstance(volumes, Mapping):
-        order = [r for r in REGION_NAMES if r in volumes] + [r for r in volumes if r not in REGION_NAMES]
-        for region in order:
-            name = REGION_NAMES.get(region)
-            label = f"Volume {region} ({name})" if name else f"Volume {region}"
-            rows.append((label, _num(volumes[region], "mL")))
-    side = m.get("side", facts.get("side"))
-    if isinstance(side, Mapping):
-        text = format_value(side.get("side"))
-        fractions = [f"{k} {format_value(side[f'{k}_fraction'])}" for k in ("left", "right")
-                     if side.get(f"{k}_fraction") is not None]
-        if fractions:
-            text += f" (fraction {', '.join(fractions)})"
-        rows.append(("Side", text))
-        if side.get("crosses_midline") is not None:
-            rows.append(("Crosses midline", format_value(side["crosses_midline"])))
-    elif side is not None:
-        rows.append(("Side", format_value(side)))
-    location = m.get("location", facts.get("location"))
-    if isinstance(location, Mapping):
-        if location.get("status", "known") != "known":
-            reason = location.get("reason")
-            rows.append(("Location", f"unknown ({format_value(reason)})" if reason else "unknown"))
-        else:
-            if location.get("lobes") is not None:
-                rows.append(("Lobes", format_value(location["lobes"])))
-            structures = location.get("structures")
-            if isinstance(structures, list) and structures:
-                parts = []
-                for s in structures[:MAX_INLINE_LIST]:
-                    if isinstance(s, Mapping) and s.get("name"):
-                        share = s.get("fraction_of_tumour")
-                        parts.append(f"{s['name']} ({format_value(share)})" if share is not None else str(s["name"]))
-                if parts:
-                    more = f", … ({len(structures)} in all)" if len(structures) > MAX_INLINE_LIST else ""
-                    rows.append(("Structures (fraction of tumour)", ", ".join(parts) + more))
-    elif location is not None:
-        rows.append(("Location", format_value(location)))
-    lesions = m.get("lesions")
-    if isinstance(lesions, Mapping) and lesions.get("count") is not None:
-        rows.append(("Lesions", format_value(lesions["count"])))
-    largest = m.get("largest_axial_slice")
-    if isinstance(largest, Mapping) and largest.get("slice_index") is not None:
-        text = f"{largest['slice_index']}"
-        if largest.get("area_mm2") is not None:
-            text += f" (area {_num(largest['area_mm2'], 'mm²')})"
-        rows.append(("Largest axial slice (WT)", text))
-    for key, label in (("rano", "Diameters (RANO-style)"), ("wt_bidimensional", "Diameters (WT)")):
-        text = _bidimensional(m.get(key))
-        if text:
-            rows.append((label, text))
-    return rows
-
-
-def confidence_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Recognised confidence facts (level and a short reason when present)."""
-    c = facts.get("confidence")
-    if isinstance(c, str):
-        return [("Confidence level", c)]
-    if not isinstance(c, Mapping):
-        return []
-    level = next((c[k] for k in ("level", "confidence_level", "overall") if c.get(k) is not None), None)
-    return [("Confidence level", format_value(level))] if level is not None else []
-
-
-def comparison_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Recognised explanation-method comparison facts."""
-    c = facts.get("comparison")
-    if not isinstance(c, Mapping):
-        return []
-    labels = (("best_localised_method", "Best-localised explanation method"),
-              ("most_faithful_method", "Most faithful explanation method"),
-              ("most_agreeing_pair", "Most agreeing methods"),
-              ("least_agreeing_pair", "Least agreeing methods"),
-              ("mean_pairwise_spearman", "Mean pairwise Spearman between methods"))
-    return [(label, format_value(c[key])) for key, label in labels if c.get(key) is not None]
-
-
-def key_fact_rows(doc: ReportDocument) -> list[tuple[str, str]]:
-    """All recognised key facts, in display order."""
-    facts = doc.facts if isinstance(doc.facts, Mapping) else {}
-    return measurement_rows(facts) + confidence_rows(facts) + comparison_rows(facts)
-
-
-def fact_detail_tables(doc: ReportDocument) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Compact key/value tables: confidence always, and measurements / comparison when
-    nothing in them was recognised (so an unfamiliar shape is still shown)."""
-    facts = doc.facts if isinstance(doc.facts, Mapping) else {}
-    tables = []
-    for key, title, recognised in (("measurements", "Measurements", measurement_rows),
-                                   ("confidence", "Confidence details", None),
-                                   ("comparison", "Explanation-method comparison", comparison_rows)):
-        value = facts.get(key)
-        if value is None or (isinstance(value, (Mapping, list)) and not value):
-            continue
-        if recognised is None or not recognised({key: value}):
-            tables.append((title, flatten(value)))
-    return tables
-
-
-def method_table(doc: ReportDocument) -> tuple[list[str], list[list[str]]] | None:
-    """Per-method scores from ``facts["comparison"]["methods"]`` (scalar columns only)."""
-    methods = _get(doc.facts, "comparison", "methods")
-    if not isinstance(methods, list) or not methods or not all(isinstance(m, Mapping) for m in methods):
-        return None
-    columns: list[str] = []
-    for m in methods:
-        for k, v in m.items():
-            if k not in columns and not isinstance(v, (Mapping, list, tuple)):
-                columns.append(k)
-    if not columns:
-        return None
-    return columns, [[format_value(m.get(c)) for c in columns] for m in methods]
-
-
-ScoreMatrix = tuple[list[str], list[list[str]]]
-
-
-def score_tables(scores: Mapping[str, Any] | None) -> tuple[list[tuple[str, str]], ScoreMatrix | None]:
-    """Segmentation scores as ``(region, dice)`` rows, plus ``(columns, rows)`` for the
-    entries that are dicts (e.g. ``{"WT": {"dice": .9, "hd95_mm": 4.1}}``)."""
-    if not isinstance(scores, Mapping):
-        return [], None
-    scalar = [(str(k), format_value(v)) for k, v in scores.items() if not isinstance(v, Mapping)]
-    nested = {str(k): v for k, v in scores.items() if isinstance(v, Mapping)}
-    if not nested:
-        return scalar, None
-    columns: list[str] = []
-    for v in nested.values():
-        columns += [str(c) for c in v if str(c) not in columns]
-    rows = [[k] + [format_value(v.get(c)) for c in columns] for k, v in nested.items()]
-    return scalar, (columns, rows)
-
-
-# --------------------------------------------------------------------------- text blocks
-
-_BULLET = re.compile(r"^\s*[-*•]\s+(.*)$")
-_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+(.*)$")
-_HEADING = re.compile(r"^\s*#{1,6}\s+(.*)$")
-
-
-def parse_blocks(text: str) -> Iterator[tuple[str, Any]]:
-    """Split markdown-ish text into ``("p", str)``, ``("ul"|"ol", [str])`` and ``("h", str)``
-    blocks. Paragraph lines are joined with spaces, as Markdown does."""
-    para: list[str] = []
-    items: list[str] = []
-    kind = ""
-
-    def flush() -> Iterator[tuple[str, Any]]:
-        nonlocal para, items, kind
-        if para:
-            yield "p", " ".join(para)
-        if items:
-            yield kind, items
-        para, items, kind = [], [], ""
-
-    for raw in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = raw.strip()
-        if not line:
-            yield from flush()
-            continue
-        heading, bullet, numbered = _HEADING.match(line), _BULLET.match(line), _NUMBERED.match(line)
-        if heading:
-            yield from flush()
-            yield "h", heading.group(1)
-        elif bullet or numbered:
-            new_kind = "ul" if bullet else "ol"
-            if para or (items and kind != new_kind):
-                yield from flush()
-            kind = new_kind
-            items.append((bullet or numbered).group(1))
-        elif items:  # continuation of the last list item
-            items[-1] += " " + line
-        else:
-            para.append(line)
-    yield from flush()
+def report_warnings(doc: ReportDocument) -> list[str]:
+    """The document's warnings, plus one for a checkpoint whose integrity was not verified."""
+    warnings = [str(w) for w in doc.warnings]
+    integrity = doc.provenance.get("checkpoint_integrity") if isinstance(doc.provenance, Mapping) else None
+    if isinstance(integrity, str) and integrity and not integrity.startswith("verified"):
+        note = f"Checkpoint integrity {integrity}"
+        if not any("checkpoint" in w.lower() and integrity in w for w in warnings):
+            warnings.append(note)
+    return warnings

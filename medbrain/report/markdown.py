@@ -1,4 +1,6 @@
-"""Render a :class:`ReportDocument` as Markdown (``report.md``).
+"""Render a :class:`ReportDocument` as Markdown (``report.md``), in the reading order of
+:mod:`medbrain.report.layout`: header and warnings, the four sections, figures, patient
+summary, readable fact tables, and last an "Appendix" with the raw tool results.
 
 Untrusted text (case id, sections, summary, fact values) has ``<`` replaced by ``&lt;``
 so that a Markdown viewer that passes HTML through cannot be made to render a tag, and
@@ -12,21 +14,9 @@ from __future__ import annotations
 from typing import Iterable
 from urllib.parse import quote
 
-from medbrain.report.document import (
-    DISCLAIMER,
-    SYNTHETIC_BANNER,
-    ReportDocument,
-    claims_heading,
-    fact_detail_tables,
-    figure_names,
-    flatten,
-    key_fact_rows,
-    method_table,
-    missing_sections,
-    ordered_sections,
-    score_tables,
-    section_status,
-)
+from medbrain.report.document import ReportDocument, claims_heading, section_status
+from medbrain.report.layout import APPENDIX_TITLE, FACTS_TITLE, JSON_NOTE, build_view
+from medbrain.report.tables import Table
 
 
 def md_text(text: str) -> str:
@@ -64,52 +54,48 @@ def quote_block(text: str) -> list[str]:
     return ["> " + line if line.strip() else ">" for line in md_text(text).splitlines()] + [""]
 
 
+def table_lines(t: Table, level: str = "###") -> list[str]:
+    """A titled :class:`Table` (its note when it has no rows)."""
+    out = [f"{level} {md_cell(t.title)}", ""] if t.title else []
+    if t.rows:
+        out += table(t.header, t.rows)
+    if t.note:
+        out += [md_text(t.note), ""]
+    return out
+
+
 def render_markdown(doc: ReportDocument) -> str:
     """The whole report as Markdown text."""
+    v = build_view(doc)
     out: list[str] = [f"# MedBrainInsight report: case {code_span(doc.case_id)}", ""]
-    out += [f"> **Disclaimer.** {DISCLAIMER}", ""]
-    if doc.synthetic:
-        out += [f"> **⚠ SYNTHETIC CASE.** {SYNTHETIC_BANNER}", ""]
-    if doc.warnings:
-        out += ["**Warnings**", ""] + [f"- {md_cell(w)}" for w in doc.warnings] + [""]
-    missing = missing_sections(doc)
-    if missing:
-        out += [f"**Missing sections:** {md_cell(', '.join(missing))}", ""]
+    out += [f"> **Disclaimer.** {v.disclaimer}", ""]
+    if v.synthetic_banner:
+        out += [f"> **⚠ SYNTHETIC CASE.** {v.synthetic_banner}", ""]
+    out += [f"**Verification.** {md_text(v.verification)}", ""]
+    if v.warnings:
+        out += ["**Warnings**", ""] + [f"- {md_cell(w)}" for w in v.warnings] + [""]
+    if v.missing_sections:
+        out += [f"**Missing sections:** {md_cell(', '.join(v.missing_sections))}", ""]
 
-    scalar, matrix = score_tables(doc.segmentation_scores)
-    if scalar or matrix:
-        out += ["## Segmentation quality (Dice against the known truth)", ""]
-        if scalar:
-            out += table(["Region", "Dice"], scalar)
-        if matrix:
-            out += table(["", *matrix[0]], matrix[1])
-
-    rows = key_fact_rows(doc)
-    out += ["## Key facts (from the tools)", ""]
-    out += table(["Fact", "Value"], rows) if rows else ["No recognised measurements.", ""]
-    methods = method_table(doc)
-    if methods:
-        out += ["### Explanation methods", ""] + table(*methods)
-    for title, detail in fact_detail_tables(doc):
-        out += [f"### {md_text(title)}", ""] + table(["Key", "Value"], detail)
-
-    for section in ordered_sections(doc):
+    for section in v.sections:
         out += [f"## {md_cell(section.title)}", "", f"*{md_text(section_status(section))}*", ""]
         out += [md_text(section.text).strip() or "_(empty)_", ""]
         if section.unsupported_claims:
             out += [f"**{claims_heading(section)}:**", ""]
             out += [f"- {md_cell(claim)}" for claim in section.unsupported_claims] + [""]
 
-    out += ["## Patient summary", "", md_text(doc.patient_summary).strip() or "_(none)_", ""]
-
-    names = figure_names(doc.figures)
-    if names:
+    if v.figures:
         out += ["## Figures", ""]
-        out += [f"![{md_cell(name)}](figures/{quote(name)})\n" for name in names]
+        out += [f"![{md_cell(f.name)}](figures/{quote(f.name)})\n" for f in v.figures]
 
-    if doc.verifier:
-        out += ["## Verification", ""] + table(["Check", "Value"], flatten(doc.verifier))
-    out += ["## Provenance", ""]
-    out += table(["Key", "Value"], flatten(doc.provenance)) if doc.provenance else ["_(none)_", ""]
-    out += ["Full tool results, section texts and verifier findings are in `report.json`.", ""]
+    out += ["## Patient summary", "", md_text(v.patient_summary).strip() or "_(none)_", ""]
+
+    out += [f"## {FACTS_TITLE}", ""]
+    for t in v.fact_tables:
+        out += table_lines(t)
+
+    out += [f"## {APPENDIX_TITLE}", ""]
+    for t in v.appendix:
+        out += table_lines(t)
+    out += [JSON_NOTE.replace("report.json", "`report.json`"), ""]
     return "\n".join(out).rstrip("\n") + "\n"

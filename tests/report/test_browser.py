@@ -1,5 +1,10 @@
 """``report.html`` in a real browser: headless Chromium renders it, and nothing injected runs.
 
+A second screenshot at laptop width (1366 px) checks the page as a reader meets it: the
+header with its warnings on the first screen, the figure right after the four sections
+(well before the fact tables), and the browser's DOM in the reading order with the raw
+appendix a closed ``<details>``.
+
 Needs Debian's ``chromium`` at /usr/bin/chromium (or ``$MEDBRAIN_CHROMIUM``). The tests
 skip without it, unless ``MEDBRAIN_REQUIRE_BROWSER=1`` (CI), where they fail instead.
 """
@@ -17,6 +22,7 @@ import pytest
 from matplotlib.image import imread
 
 from medbrain.report.writer import write_report
+from tests.report.page_outline import assert_reading_order, html_outline
 from tests.report.report_fixtures import SCRIPT, make_doc
 
 CHROMIUM = os.environ.get("MEDBRAIN_CHROMIUM", "/usr/bin/chromium")
@@ -24,6 +30,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
 WINDOW = (1200, 4200)  # tall enough to hold the whole test report, figure included
+LAPTOP = (1366, 3200)  # a laptop-wide window, about four 768 px screens tall
+SCREEN = 768  # what a 1366 x 768 laptop shows before the reader scrolls
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +65,21 @@ def rendered(chromium: str, tmp_path_factory) -> dict:
     assert shot.is_file(), f"Chromium wrote no screenshot (rc={proc.returncode}):\n{proc.stderr[-3000:]}"
     dom = run_chromium(chromium, tmp / "profile-dom", "--dump-dom", url)
     assert dom.returncode == 0, dom.stderr[-3000:]
+    laptop = tmp / "laptop.png"
+    proc = run_chromium(chromium, tmp / "profile-laptop", f"--screenshot={laptop}",
+                        f"--window-size={LAPTOP[0]},{LAPTOP[1]}", url)
+    assert laptop.is_file(), f"Chromium wrote no laptop screenshot (rc={proc.returncode}):\n{proc.stderr[-3000:]}"
     keep = os.environ.get("MEDBRAIN_KEEP_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)
-    return {"shot": shot, "dom": dom.stdout, "doc": doc}
+        shutil.copy(laptop, Path(keep).with_name(Path(keep).stem + "-laptop.png"))
+    return {"shot": shot, "laptop": laptop, "dom": dom.stdout, "doc": doc}
+
+
+def colour_mask(img: np.ndarray, hex_colour: str, tol: float = 4 / 255) -> np.ndarray:
+    """Pixels within ``tol`` of a CSS colour such as ``#fff6e0``."""
+    rgb = np.array([int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    return (np.abs(img - rgb) <= tol).all(axis=-1)
 
 
 def test_screenshot_is_not_blank(rendered: dict) -> None:
@@ -93,3 +112,35 @@ def test_injected_markup_stays_text_in_the_dom(rendered: dict) -> None:
     assert '<img src="x"' not in dom
     assert dom.count("<img") == len(rendered["doc"].figures)
     assert SCRIPT not in dom
+
+
+def test_laptop_first_screen_shows_the_header_and_its_warnings(rendered: dict) -> None:
+    img = imread(rendered["laptop"])[..., :3]
+    assert img.shape[:2] == (LAPTOP[1], LAPTOP[0])
+    first = img[:SCREEN]
+    # background colours of the synthetic banner and of the warnings box (report.css)
+    assert colour_mask(first, "#fdecea").sum() > 20_000, "synthetic banner not on the first screen"
+    assert colour_mask(first, "#fff6e0").sum() > 20_000, "warnings not on the first screen"
+    assert (first.mean(axis=2) < 0.35).mean() > 0.004, "hardly any text on the first screen"
+
+
+def test_laptop_figure_follows_the_sections_and_fits_the_width(rendered: dict) -> None:
+    img = imread(rendered["laptop"])[..., :3]
+    magenta = (img[..., 0] > 0.9) & (img[..., 1] < 0.1) & (img[..., 2] > 0.9)
+    rows, cols = np.nonzero(magenta)
+    assert rows.size > 200_000, f"only {rows.size} magenta pixels: the figure is not in the first {LAPTOP[1]} px"
+    # after the header and the four sections, before the facts: within the first three screens
+    # (with the fact tables first, as before this layout, it started at y = 3129)
+    assert SCREEN < rows.min() < 2.75 * SCREEN, f"figure starts at y={rows.min()}"
+    assert rows.max() < LAPTOP[1] - 200, "figure cut off or too far down"
+    assert cols.max() - cols.min() > 900 and cols.max() < LAPTOP[0], "figure not drawn across the page column"
+    below = img[rows.max() + 1:]
+    assert colour_mask(below, "#d8dde5").sum() > 2_000, "no table lines below the figure (facts tables)"
+
+
+def test_dom_keeps_the_reading_order_and_a_closed_appendix(rendered: dict) -> None:
+    page = html_outline(rendered["dom"])
+    assert_reading_order(page)
+    details = [p for p in page.parts if p.kind == "appendix"]
+    assert len(details) == 1 and "open" not in dict(details[0].attrs)
+    assert "integrated_gradients" not in page.visible_text and "Integrated Gradients" in page.visible_text

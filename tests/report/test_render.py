@@ -22,11 +22,11 @@ from medbrain.report.document import (
     SECTION_TITLES,
     ReportDocument,
     Section,
-    parse_blocks,
 )
 from medbrain.report.html import render_html
 from medbrain.report.json_report import render_json
 from medbrain.report.markdown import render_markdown
+from medbrain.report.text import markdown_html
 from medbrain.report.writer import ReportError, write_report
 from tests.report.report_fixtures import ONERROR, SCRIPT, make_doc
 
@@ -50,8 +50,9 @@ def test_markdown_has_the_four_titles_in_order_even_when_given_shuffled(tmp_path
     assert found == sorted(found)
     assert md.startswith("# MedBrainInsight report: case ")
     assert DISCLAIMER in md
-    assert positions(md, [TITLES[-1], "## Patient summary", "## Figures", "## Provenance"]) == sorted(
-        positions(md, [TITLES[-1], "## Patient summary", "## Figures", "## Provenance"]))
+    order = [TITLES[-1], "## Figures", "## Patient summary", "## Facts (from the tools)", "## Appendix",
+             "### Provenance"]
+    assert positions(md, order) == sorted(positions(md, order))
 
 
 def test_markdown_synthetic_banner_only_for_synthetic_cases(tmp_path: Path) -> None:
@@ -96,16 +97,19 @@ def test_markdown_marks_source_verification_and_fallback(tmp_path: Path) -> None
 
 def test_markdown_key_facts_table(tmp_path: Path) -> None:
     md = render_markdown(make_doc(tmp_path))
-    for text in ("| Volume WT (whole tumour) | 62.92 mL |", "| Volume NCR (necrotic / non-enhancing core) | 10.12 mL |",
+    for text in ("| Volume WT (whole tumour) | 62.92 mL |", "| Volume NCR (necrotic/non-enhancing core) | 10.12 mL |",
                  "| Volume ED (oedema) | 40.5 mL |", "| Volume ET (enhancing tumour) | 12.3 mL |",
-                 "| Volume TC (tumour core) | 22.42 mL |", "| Side | left (fraction left 0.97, right 0.03) |",
+                 "| Volume TC (tumour core) | 22.42 mL |", "| Side | left (97% left, 3% right) |",
                  "| Lobes | frontal, parietal |", "| Largest axial slice (WT) | 88 (area 2301 mm²) |",
                  "41.2 × 30.1 mm (product 1240.1 mm²)", "| Confidence level | high |",
-                 "| Crosses midline | no |", "| Best-localised explanation method | gradcam |"):
+                 "| Crosses midline | no |", "| Best-localised explanation method | Grad-CAM |",
+                 "| Most faithful explanation method | Integrated Gradients |",
+                 "| Structures (share of the tumour) | Frontal lobe (61%), Parietal lobe (30%) |"):
         assert text in md, text
-    # per-method table: scalar columns only (the nested deletion curve is left to the JSON)
-    assert "| method | energy_inside_region | deletion_auc |" in md
-    assert "| gradcam | 0.8 | 0.2 |" in md
+    # per-method table with display names and units (the nested deletion curve is left to the JSON)
+    assert "| Method | Attribution inside the region | Deletion AUC |" in md
+    assert "| Grad-CAM | 80% | 0.2 |" in md and "| Integrated Gradients | 60% | 0.1 |" in md
+    assert "curve" not in md.split("## Appendix")[0]
 
 
 def test_markdown_unrecognised_facts_become_key_value_tables(tmp_path: Path) -> None:
@@ -220,7 +224,9 @@ def test_html_escapes_injected_markup(tmp_path: Path, where: str) -> None:
     assert re.search(r"<[^<>]*\bon\w+\s*=", page) is None  # no event-handler attribute in any tag
     assert "<img src=x" not in page and '<img src="x"' not in page
     assert html.escape(SCRIPT) in page
-    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in page
+    # markdown-it escapes a quote as &quot;, Jinja2's autoescape (markupsafe) as &#34;
+    assert ("&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in page
+            or "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in page)
 
 
 def test_html_markdown_subset_is_applied_after_escaping(tmp_path: Path) -> None:
@@ -237,10 +243,21 @@ def test_html_markdown_subset_is_applied_after_escaping(tmp_path: Path) -> None:
     assert "<b onclick" not in page
 
 
-def test_parse_blocks() -> None:
-    blocks = list(parse_blocks("a\nb\n\n- x\n  more\n* y\n\n1. z\n# H\ntail"))
-    assert blocks == [("p", "a b"), ("ul", ["x more", "y"]), ("ol", ["z"]), ("h", "H"), ("p", "tail")]
-    assert list(parse_blocks("")) == []
+def test_markdown_html_blocks() -> None:
+    out = markdown_html("a\nb\n\n- x\n  more\n- y\n\n1. z\n# H\ntail")
+    assert out == "<p>a b</p><ul><li>x more</li><li>y</li></ul><ol><li>z</li></ol><h4>H</h4><p>tail</p>"
+    assert markdown_html("") == "<p><em>(empty)</em></p>" and markdown_html("  \n ") == "<p><em>(empty)</em></p>"
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "<div onclick=x>hi</div>\n\nafter",
+                                  "![t](http://evil.example/t.png)", "[click](javascript:alert(1))",
+                                  "<http://evil.example/>", "[r]\n\n[r]: http://evil.example/",
+                                  "&lt;script&gt; &#60;script&#62;", "```\n<script>\n```"])
+def test_markdown_html_lets_no_markup_link_or_image_through(text: str) -> None:
+    out = str(markdown_html(text))
+    assert "<script" not in out and "<div" not in out and "<img" not in out and "<a " not in out
+    assert "href" not in out and "src=" not in out
+    assert re.search(r"<[^<>]*\bon\w+\s*=", out) is None
 
 
 def test_html_is_self_contained_and_embeds_figures(tmp_path: Path) -> None:
