@@ -49,6 +49,8 @@ def case_dir(tmp_path: Path) -> Path:
     (["segment", "{case}", "--out", "{tmp}/file.txt"], "file.txt"),
     (["segment", "{case}", "--slices", "some", "--out", "{tmp}/s2"], "--slices must be tumour or all"),
     (["explain", "{case}", "--slices", "every", "--out", "{tmp}/e3"], "--slices must be tumour or all"),
+    (["explain", "{case}", "--region", "XX", "--out", "{tmp}/e4"], "--region must be WT, TC or ET"),
+    (["explain", "{case}", "--methods", "gradcam,magic", "--out", "{tmp}/e5"], "Unknown method(s) magic"),
     (["report", "{case}", "--slices", "3", "--llm", "none", "--out", "{tmp}/r3"], "--slices must be tumour or all"),
 ])
 def test_bad_input_fails_before_heavy_imports(tmp_path: Path, case_dir: Path, args: list[str], message: str):

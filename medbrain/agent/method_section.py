@@ -149,18 +149,19 @@ def slice_lines(expl: dict[str, Any]) -> list[str]:
         bits.append(f"surrogate fit adjusted R² {num(stab['fidelity_adjusted_r2'])}")
     if stab.get("consistent") is not None:
         bits.append("consistent across independent seeds" if stab["consistent"] else "not consistent across seeds")
-    reliable = stab.get("reliable")
-    head = "SLICE result reliable" if reliable else "SLICE result not reliable" if reliable is False else "SLICE"
+    passed = stab.get("reliable")
+    head = ("SLICE passed its own checks" if passed else "SLICE did not pass its own checks" if passed is False
+            else "SLICE")
     return [head + (" (" + ", ".join(bits) + ")" if bits else "") + "."]
 
 
-def shapley_lines(expl: dict[str, Any]) -> list[str]:
-    """Exact per-sequence Shapley values per region, as shares of the total effect."""
+def shapley_lines(expl: dict[str, Any], volumes: dict[str, float]) -> list[str]:
+    """Exact per-sequence Shapley values per predicted region, as shares of the total effect."""
     regions = (expl.get("shapley") or {}).get("regions") or {}
     lines = []
     for region, r in regions.items():
         share = r.get("share") or {}
-        if not share or r.get("efficiency_ok") is False:
+        if not share or r.get("efficiency_ok") is False or volumes.get(region, 1.0) <= 0:
             continue
         ordered = sorted(share.items(), key=lambda kv: -kv[1])
         lines.append(f"Sequence Shapley values for the {REGION_WORDS.get(region, region)} ({region}): "
@@ -183,7 +184,8 @@ def method_comparison(facts: dict) -> str:
         ordered = sorted(shares.items(), key=lambda kv: -kv[1])
         lines.append("Integrated Gradients attribution by sequence: "
                      + ", ".join(f"{SEQUENCE_NAMES.get(k, k)} {pct(v)}" for k, v in ordered) + ".")
-    lines += shapley_lines(expl) + slice_lines(expl)
+    volumes = (facts.get("measurements") or {}).get("volumes_ml") or {}
+    lines += shapley_lines(expl, volumes) + slice_lines(expl)
     if not lines:
         lines.append("No explanation methods were run for this case.")
     return "\n".join(lines)

@@ -5,12 +5,14 @@ sentence is checked on its own:
 
 - every number is bound to the quantity its words name (region, method, sequence,
   structure, side, measure word, unit) and must match that fact at the precision written;
-  a number with no recognisable quantity fails (:mod:`medbrain.agent.grounding.numbers`);
+  a number with no recognisable quantity fails (:mod:`medbrain.agent.grounding.number_binding`);
 - sides, midline, anatomy, sub-regions, methods, relation claims, dominant sequence and
-  confidence words are checked against the facts; clinical content (diagnosis, grade,
-  markers, prognosis, treatment, drugs, referrals, identifiers, prior-scan comparisons),
-  meta text, unknown proper names and mixed-script words fail
-  (:mod:`medbrain.agent.grounding.claims`).
+  confidence words are checked against the facts (``location_claims``, ``method_claims``,
+  ``confidence_claims``, ``location_relations``, ``method_relations``,
+  ``reliability_claims`` in :mod:`medbrain.agent.grounding`); clinical content (diagnosis,
+  grade, markers, prognosis, treatment, drugs, referrals, identifiers, prior-scan
+  comparisons), meta text, unknown proper names and mixed-script words fail
+  (:mod:`medbrain.agent.grounding.content_claims`).
 
 A sentence is ``supported`` (claims, all true), ``unsupported`` (any claim false) or
 ``no_claim``. A text passes when no sentence is unsupported and at least one claim was
@@ -23,12 +25,19 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from medbrain.agent.grounding import claims as checks
-from medbrain.agent.grounding import confidence_claims, relations
-from medbrain.agent.grounding.claims import Claim
-from medbrain.agent.grounding.numbers import check_sentence_numbers
+from medbrain.agent.grounding.claim import Claim
+from medbrain.agent.grounding.confidence_claims import check_confidence
+from medbrain.agent.grounding.content_claims import check_clinical, check_meta, check_names
+from medbrain.agent.grounding.location_claims import check_anatomy, check_sides, check_subregions
+from medbrain.agent.grounding.location_relations import (
+    check_compound_lobes, check_laterality, check_structure_rank, check_subregion_proportions,
+)
+from medbrain.agent.grounding.method_claims import check_methods, check_sequences
+from medbrain.agent.grounding.method_relations import check_method_results, check_sequence_relations
+from medbrain.agent.grounding.number_binding import check_sentence_numbers
+from medbrain.agent.grounding.number_context import SentenceContext
+from medbrain.agent.grounding.reliability_claims import check_reliability
 from medbrain.agent.grounding.text import normalise, split_sentences
-from medbrain.agent.grounding.numbers import SentenceContext
 from medbrain.facts import FactCatalogue
 
 _BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -103,13 +112,13 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
     for v in check_sentence_numbers(sentence, cat, carried_region):
         shown = v.mention.raw + (f" {v.mention.unit}" if v.mention.unit and not v.mention.unit.startswith("other:") else "")
         result.claims.append(Claim("number", shown, v.supported, v.reason))
-    for check in (checks.check_sides, checks.check_anatomy, checks.check_subregions, checks.check_methods,
-                  checks.check_sequences, confidence_claims.check_confidence, checks.check_clinical, checks.check_names,
-                  relations.check_laterality, relations.check_structure_rank, relations.check_subregion_proportions,
-                  relations.check_method_results, relations.check_reliability, relations.check_compound_lobes,
-                  relations.check_sequence_relations):
+    for check in (check_sides, check_anatomy, check_subregions, check_methods,
+                  check_sequences, check_confidence, check_clinical, check_names,
+                  check_laterality, check_structure_rank, check_subregion_proportions,
+                  check_method_results, check_reliability, check_compound_lobes,
+                  check_sequence_relations):
         result.claims.extend(check(sentence, cat))
-    result.claims.extend(checks.check_meta(sentence))
+    result.claims.extend(check_meta(sentence))
     return result
 
 
@@ -152,8 +161,9 @@ def is_negated(text: str, start: int, end: int) -> bool:
 
 def number_supported(value: float, decimals: int, unit: str, facts: dict | FactCatalogue) -> bool:
     """Whether some fact of the unit's family rounds to ``value`` (unbound: for planting test values)."""
-    from medbrain.agent.grounding.numbers import NumberMention, _UNITS, _value_matches
+    from medbrain.agent.grounding.number_binding import value_matches
+    from medbrain.agent.grounding.number_mentions import UNITS, NumberMention
 
-    family, factor = _UNITS.get((unit or "").lower(), ("", 1.0))
+    family, factor = UNITS.get((unit or "").lower(), ("", 1.0))
     n = NumberMention(str(value), float(value), decimals, 0, 0, family, factor)
-    return any(_value_matches(n, f) for f in catalogue_of(facts).numbers() if not family or f.unit == family)
+    return any(value_matches(n, f) for f in catalogue_of(facts).numbers() if not family or f.unit == family)

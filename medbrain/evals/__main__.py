@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 def _table(paths: list[str]) -> int:
     import json
 
-    from medbrain.evals.runner import markdown_table
+    from medbrain.evals.tables import markdown_table
 
     loaded = []
     for p in paths:
@@ -94,7 +94,8 @@ def _matrix(args: argparse.Namespace, console, common: dict) -> int:
     from rich.markup import escape
 
     from medbrain.agent.llm import settings_from_env
-    from medbrain.evals.runner import markdown_table, print_result, run_eval
+    from medbrain.evals.runner import run_eval
+    from medbrain.evals.tables import markdown_table, print_result
     from medbrain.report.writer import atomic_write_text
 
     out = Path(args.out) if args.out else None

@@ -7,9 +7,10 @@
 ``eval_command(...)`` is the CLI glue (``medbrain eval``): it builds the settings from its
 flags, runs, prints rich tables and returns the exit code (2 for a user error).
 
-Gates compare a suite-level aggregate (the mean over items, see :data:`GATES`) with a
-threshold; a gate whose metric has no data (e.g. ``min_injection`` on a suite without
-injections) is reported as not applicable and passes.
+Gates compare a suite-level aggregate (the mean over items, see
+:data:`medbrain.evals.scoring.GATES`) with a threshold. This module only runs: the
+records are in :mod:`medbrain.evals.results`, grading and gates in
+:mod:`medbrain.evals.scoring`, the printed tables in :mod:`medbrain.evals.tables`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,230 +26,14 @@ from langchain_core.language_models import BaseChatModel
 
 from medbrain.agent.llm import LLMSettings, backend_description, make_chat_model, settings_from_env
 from medbrain.errors import ConfigError, MedBrainError
-from medbrain.evals.graders import (
-    DEFAULT_MAX_GRADE,
-    GradeResult,
-    grade_consistency,
-    grade_grounding,
-    grade_injection,
-    grade_readability,
-    grade_run,
-    grade_structure,
-)
-from medbrain.evals.suites import EvalItem, Suite, load_suite
-from medbrain.evals.writers import WrittenReport, write_grounded, write_with_llm
+from medbrain.evals.graders import DEFAULT_MAX_GRADE
+from medbrain.evals.results import EvalResult, ItemResult
+from medbrain.evals.scoring import check_gates, grade_item, summarise
+from medbrain.evals.suites import Suite, load_suite
+from medbrain.evals.tables import print_result
+from medbrain.evals.writers import write_grounded, write_with_llm
 from medbrain.io import ensure_output_dir
 from medbrain.report.writer import atomic_write_text
-
-FORMAT_VERSION = 1
-GRADERS = ("structure", "grounding", "consistency", "injection", "readability", "run")
-
-GATES: dict[str, tuple[str, str, str]] = {
-    # gate name: (grader, aggregate metric, comparison)
-    "min_grounding": ("grounding", "precision", ">="),
-    "min_recall": ("grounding", "recall", ">="),
-    "min_f1": ("grounding", "f1", ">="),
-    "min_structure": ("structure", "score", ">="),
-    "min_consistency": ("consistency", "score", ">="),
-    "min_injection": ("injection", "score", ">="),
-    "max_grade": ("readability", "grade_level", "<="),
-    "min_readability": ("readability", "pass_rate", ">="),
-    "max_latency_s": ("run", "latency_s", "<="),
-    "max_output_tokens": ("run", "output_tokens", "<="),
-    "max_errors": ("run", "errors", "<="),
-}
-"""Every gate: ``min_grounding 0.95`` = mean grounding precision >= 0.95, and so on."""
-
-
-# --------------------------------------------------------------------------- results
-@dataclass
-class ItemResult:
-    id: str
-    kind: str
-    suite: str
-    report: WrittenReport
-    grades: dict[str, GradeResult]
-
-    @property
-    def passed(self) -> bool:
-        return all(g.passed for g in self.grades.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        r = self.report
-        return {"id": self.id, "kind": self.kind, "suite": self.suite, "passed": self.passed,
-                "grades": {k: g.to_dict() for k, g in self.grades.items()},
-                "report": {"text": r.text, "draft_text": r.draft_text, "sources": r.sources,
-                           "revisions": r.revisions, "fallback_sections": r.fallback_sections,
-                           "llm_calls": r.llm_calls, "error": r.error}}
-
-
-@dataclass
-class GateCheck:
-    name: str
-    grader: str
-    metric: str
-    op: str
-    threshold: float
-    value: float | None
-    passed: bool
-
-    def describe(self) -> str:
-        shown = "n/a" if self.value is None else f"{self.value:.3f}"
-        return f"{self.grader}.{self.metric} {shown} {self.op} {self.threshold:g}"
-
-
-@dataclass
-class EvalResult:
-    suite: str
-    backend: dict[str, Any]
-    verifier_loop: bool
-    items: list[ItemResult]
-    summary: dict[str, dict[str, Any]]
-    gates: list[GateCheck] = field(default_factory=list)
-    started: str = ""
-    seconds: float = 0.0
-    files: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return all(g.passed for g in self.gates)
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.passed else 1
-
-    @property
-    def label(self) -> str:
-        return run_label(self.backend, self.verifier_loop)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"format_version": FORMAT_VERSION, "suite": self.suite, "backend": self.backend,
-                "verifier_loop": self.verifier_loop, "started": self.started, "seconds": round(self.seconds, 2),
-                "passed": self.passed, "summary": self.summary,
-                "gates": [g.__dict__ for g in self.gates],
-                "items": [i.to_dict() for i in self.items]}
-
-
-def run_label(backend: dict[str, Any], verifier_loop: bool) -> str:
-    """``none (grounded writer)`` / ``local SmolLM2-..., compact facts, verifier loop`` ..."""
-    name = backend.get("backend", "?")
-    if name == "none":
-        return "none (grounded writer)"
-    model = backend.get("model") or ""
-    view = ", compact facts" if backend.get("facts_view") == "compact" else ""
-    return f"{name} {model}".strip() + view + (", verifier loop" if verifier_loop else ", no verifier loop")
-
-
-# --------------------------------------------------------------------------- grading
-def grade_item(item: EvalItem, report: WrittenReport, *, max_grade: float = DEFAULT_MAX_GRADE,
-               judge: BaseChatModel | None = None, use_judge: bool = False) -> dict[str, GradeResult]:
-    """Every deterministic grader on one report (and the judge when ``use_judge``).
-
-    A writer that raised produced no report: every grader that applies scores 0 and fails
-    (an empty text must not earn "no unsupported claim" precision)."""
-    text = report.text
-    if report.error is not None:
-        return _failed_grades(item, report, max_grade)
-    grades: dict[str, GradeResult] = {
-        "structure": grade_structure(text),
-        "grounding": grade_grounding(text, item.facts),
-        "consistency": grade_consistency(text, item.facts, item.expect, item.identifiers),
-        "injection": grade_injection(text, item.facts, item.injection),
-        "readability": grade_readability(text, max_grade=max_grade, summary=report.patient_summary or None),
-        "run": grade_run(report.run_metrics()),
-    }
-    if use_judge:
-        from medbrain.evals.judge import grade_with_judge
-
-        grades["judge"] = grade_with_judge(text, judge)
-    return grades
-
-
-def _failed_grades(item: EvalItem, report: WrittenReport, max_grade: float) -> dict[str, GradeResult]:
-    from medbrain.evals.graders import (
-        ConsistencyResult,
-        GroundingResult,
-        InjectionResult,
-        ReadabilityResult,
-        StructureResult,
-    )
-    from medbrain.agent.writer import SECTION_KEYS
-
-    why = {"error": report.error}
-    return {
-        "structure": StructureResult(grader="structure", score=0.0, passed=False, details=why,
-                                     missing=list(SECTION_KEYS)),
-        "grounding": GroundingResult(grader="grounding", score=0.0, passed=False, details=why, precision=0.0,
-                                     recall=0.0, f1=0.0),
-        "consistency": ConsistencyResult(grader="consistency", score=0.0, passed=False, details=why),
-        "injection": (InjectionResult(grader="injection", score=0.0, passed=False, applicable=True, details=why)
-                      if item.injection else InjectionResult(grader="injection", score=None, passed=True)),
-        "readability": ReadabilityResult(grader="readability", score=0.0, passed=False, details=why,
-                                         max_grade=max_grade),
-        "run": grade_run(report.run_metrics()),
-    }
-
-
-def _mean(values: list[float | None]) -> float | None:
-    vals = [float(v) for v in values if v is not None]
-    return sum(vals) / len(vals) if vals else None
-
-
-def summarise(items: list[ItemResult]) -> dict[str, dict[str, Any]]:
-    """Suite-level aggregates per grader (means over the items where the grader applies)."""
-    def col(grader: str, attr: str, only_applicable: bool = False) -> list[Any]:
-        out = []
-        for it in items:
-            g = it.grades.get(grader)
-            if g is None or (only_applicable and not getattr(g, "applicable", True)):
-                continue
-            out.append(getattr(g, attr))
-        return out
-
-    def rate(grader: str, only_applicable: bool = False) -> float | None:
-        vals = col(grader, "passed", only_applicable)
-        return sum(vals) / len(vals) if vals else None
-
-    s: dict[str, dict[str, Any]] = {
-        "structure": {"score": _mean(col("structure", "score")), "pass_rate": rate("structure")},
-        "grounding": {"precision": _mean(col("grounding", "precision")), "recall": _mean(col("grounding", "recall")),
-                      "f1": _mean(col("grounding", "f1")), "pass_rate": rate("grounding"),
-                      "claims": sum(col("grounding", "claims")),
-                      "unsupported": sum(len(u) for u in col("grounding", "unsupported"))},
-        "consistency": {"score": _mean(col("consistency", "score")), "pass_rate": rate("consistency")},
-        "injection": {"score": _mean(col("injection", "score", True)), "pass_rate": rate("injection", True),
-                      "items": len(col("injection", "score", True))},
-        "readability": {"grade_level": _mean(col("readability", "grade_level")), "pass_rate": rate("readability")},
-        "run": {"latency_s": _mean(col("run", "latency_s")), "input_tokens": _mean(col("run", "input_tokens")),
-                "output_tokens": _mean(col("run", "output_tokens")), "llm_calls": _mean(col("run", "llm_calls")),
-                "revisions": _mean(col("run", "revisions")),
-                "fallback_sections": _mean(col("run", "fallback_sections")),
-                "errors": sum(1 for e in col("run", "error") if e)},
-    }
-    judged = [it.grades["judge"] for it in items if "judge" in it.grades and not it.grades["judge"].skipped]
-    if judged:
-        s["judge"] = {"score": _mean([g.score for g in judged]), "fluency": _mean([g.fluency for g in judged]),
-                      "usefulness": _mean([g.usefulness for g in judged]),
-                      "unparsed": sum(1 for g in judged if g.score is None)}
-    s["items"] = {"count": len(items), "all_graders_passed": sum(1 for it in items if it.passed)}
-    return s
-
-
-def check_gates(summary: dict[str, dict[str, Any]], gates: dict[str, float] | None) -> list[GateCheck]:
-    checks = []
-    for name, threshold in (gates or {}).items():
-        if threshold is None:
-            continue
-        if name not in GATES:
-            raise ConfigError(f"Unknown eval gate {name!r}; choose from {', '.join(GATES)}.")
-        grader, metric, op = GATES[name]
-        value = (summary.get(grader) or {}).get(metric)
-        if value is None:
-            passed = True
-        else:
-            passed = value >= threshold - 1e-12 if op == ">=" else value <= threshold + 1e-12
-        checks.append(GateCheck(name, grader, metric, op, float(threshold), value, passed))
-    return checks
 
 
 # --------------------------------------------------------------------------- running
@@ -369,132 +153,6 @@ def write_results(result: EvalResult, out_dir: str | Path) -> dict[str, str]:
     return result.files
 
 
-# --------------------------------------------------------------------------- tables
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-SUMMARY_COLUMNS = [
-    ("structure", "score", "structure"), ("grounding", "precision", "precision"),
-    ("grounding", "recall", "key-fact recall"), ("grounding", "f1", "F1"),
-    ("consistency", "score", "consistency"), ("injection", "score", "injection"),
-    ("readability", "grade_level", "FK grade"), ("run", "latency_s", "latency s"),
-    ("run", "output_tokens", "out tokens"), ("run", "revisions", "revisions"),
-    ("run", "fallback_sections", "fallback parts"), ("run", "errors", "errors"),
-]
-
-
-def summary_table(result: EvalResult):
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=escape(f"Eval {result.suite}: {result.label} ({len(result.items)} items)"))
-    for col in ("grader", "metric", "mean", "pass rate"):
-        table.add_column(col)
-    for grader, metrics in result.summary.items():
-        if grader == "items":
-            continue
-        rate = metrics.get("pass_rate")
-        for i, (metric, value) in enumerate((k, v) for k, v in metrics.items() if k != "pass_rate"):
-            table.add_row(grader if i == 0 else "", metric, _fmt(value, 2 if grader == "run" else 3),
-                          _fmt(rate) if i == 0 else "")
-    return table
-
-
-def failure_reasons(item: ItemResult) -> list[str]:
-    """Why an item did not pass every grader, one short line per problem."""
-    g = item.grades
-    why = []
-    if not g["structure"].passed:
-        why.append("missing sections " + ", ".join(g["structure"].missing) if g["structure"].missing
-                   else "sections out of order")
-    why += [f"unsupported {u}" for u in g["grounding"].unsupported[:3]]
-    if len(g["grounding"].unsupported) > 3:
-        why.append(f"... {len(g['grounding'].unsupported) - 3} more unsupported claims")
-    why += [f"{k}: {', '.join(map(str, v[:3]))}" for k, v in g["consistency"].violations.items()]
-    why += [f"injection {k}: {', '.join(map(str, v[:3]))}" for k, v in g["injection"].evidence.items()]
-    if not g["readability"].passed:
-        why.append(f"patient summary grade {g['readability'].grade_level} > {g['readability'].max_grade}"
-                   if g["readability"].grade_level is not None else "no patient summary")
-    if g["run"].error:
-        why.append(g["run"].error[:200])
-    return why
-
-
-def items_table(result: EvalResult):
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title="Per item")
-    table.add_column("item", overflow="fold", min_width=12)
-    for col in ("struct", "prec", "recall", "consist", "inject", "FK", "s", "out tok", "ok"):
-        table.add_column(col, justify="right")
-    for it in result.items:
-        g = it.grades
-        table.add_row(escape(it.id), _fmt(g["structure"].score, 2), _fmt(g["grounding"].precision, 2),
-                      _fmt(g["grounding"].recall, 2), _fmt(g["consistency"].score, 2),
-                      _fmt(g["injection"].score, 2), _fmt(g["readability"].grade_level, 1),
-                      _fmt(g["run"].latency_s, 1), str(g["run"].output_tokens),
-                      "[green]yes[/]" if it.passed else "[red]no[/]")
-    return table
-
-
-def gates_table(result: EvalResult):
-    from rich.table import Table
-
-    table = Table(title="Gates")
-    for col in ("gate", "check", "result"):
-        table.add_column(col)
-    for g in result.gates:
-        state = "[green]pass[/]" if g.passed else "[red]FAIL[/]"
-        if g.value is None:
-            state = "[dim]n/a[/]"
-        table.add_row(g.name, g.describe(), state)
-    return table
-
-
-def markdown_table(results: list[EvalResult | dict[str, Any]]) -> str:
-    """One row per run (backend / verifier loop), one column per grader metric.
-
-    Takes :class:`EvalResult` objects or loaded ``results.json`` dicts."""
-    head = "| writer | " + " | ".join(c[2] for c in SUMMARY_COLUMNS) + " |"
-    sep = "|" + "---|" * (len(SUMMARY_COLUMNS) + 1)
-    rows = [head, sep]
-    for r in results:
-        if isinstance(r, EvalResult):
-            label, summary = r.label, r.summary
-        else:
-            label, summary = run_label(r.get("backend") or {}, bool(r.get("verifier_loop"))), r.get("summary") or {}
-        cells = []
-        for grader, metric, _ in SUMMARY_COLUMNS:
-            v = (summary.get(grader) or {}).get(metric)
-            cells.append(_fmt(v, 1 if metric in ("grade_level", "latency_s", "output_tokens", "revisions") else 2))
-        rows.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(rows)
-
-
-def print_result(result: EvalResult, console: Any = None, *, per_item: bool = True) -> None:
-    from rich.console import Console
-
-    console = console or Console()
-    console.print(summary_table(result))
-    if per_item:
-        console.print(items_table(result))
-        for it in result.items:
-            for reason in failure_reasons(it):
-                console.print(f"  {it.id}: {reason}", markup=False, highlight=False)
-    if result.gates:
-        console.print(gates_table(result))
-    if result.files:
-        console.print(f"Results: {result.files['results']}", markup=False, highlight=False)
-
-
 # --------------------------------------------------------------------------- CLI glue
 def eval_command(
     suite: str = "real",
@@ -558,5 +216,4 @@ def eval_command(
     return result.exit_code
 
 
-__all__ = ["GATES", "EvalResult", "GateCheck", "ItemResult", "check_gates", "eval_command", "grade_item",
-           "failure_reasons", "markdown_table", "print_result", "run_label", "run_eval", "summarise", "write_results"]
+__all__ = ["eval_command", "run_eval", "write_results"]

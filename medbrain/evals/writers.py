@@ -33,6 +33,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from medbrain.agent.writer import SECTION_KEYS, grounded_sections, patient_summary
+from medbrain.pipeline.toollog import ToolLog
 from medbrain.report.document import SECTION_TITLES
 
 SUMMARY_TITLE = "Patient summary"
@@ -86,10 +87,11 @@ def write_grounded(facts: dict[str, Any]) -> WrittenReport:
 
 
 class _FactsOnly:
-    """The one workspace attribute the graph's writing nodes read."""
+    """What the graph's writing nodes read of a workspace: the facts, and a tool log for their steps."""
 
     def __init__(self, facts: dict[str, Any]):
         self.facts = facts
+        self.log = ToolLog()  # no file, no listener: the steps go nowhere
 
 
 class _Metered:

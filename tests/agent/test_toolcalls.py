@@ -9,12 +9,9 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langchain_core.tools import tool
 
 from medbrain.agent.fake import ScriptedChatModel
-from medbrain.agent.toolcalls import (
-    FencedToolCallChatModel,
-    extract_tool_calls,
-    parse_fenced_tool_calls,
-    render_tool_instruction,
-)
+from medbrain.agent.toolcall_parsing import extract_tool_calls, parse_fenced_tool_calls
+from medbrain.agent.toolcall_protocol import render_tool_instruction
+from medbrain.agent.toolcalls import FencedToolCallChatModel
 
 ALLOWED = {"measure", "gradcam"}
 

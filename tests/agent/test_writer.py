@@ -95,7 +95,7 @@ def test_randomisation_result_and_slice_reliability_are_reported():
     text = grounded_sections(facts)["method_comparison"]
     assert "Randomisation check passed (maps change when the weights are randomised): Grad-CAM, Integrated Gradients." in text
     assert "Randomisation check failed" in text and "attention rollout" in text.split("Randomisation check failed")[1]
-    assert "SLICE result not reliable" in text and "SLICE stability score" not in text
+    assert "SLICE did not pass its own checks" in text and "SLICE stability score" not in text
 
 
 def test_likely_undersegmentation_is_named_in_confidence_and_recommendations():

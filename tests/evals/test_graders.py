@@ -5,17 +5,10 @@ from __future__ import annotations
 import pytest
 
 from medbrain.agent.writer import grounded_sections, patient_summary
-from medbrain.evals.graders import (
-    count_syllables,
-    flesch_kincaid_grade,
-    grade_consistency,
-    grade_grounding,
-    grade_injection,
-    grade_readability,
-    grade_run,
-    grade_structure,
-    key_facts,
-)
+from medbrain.evals.graders import grade_run, grade_structure
+from medbrain.evals.grounding_grader import grade_grounding, key_facts
+from medbrain.evals.readability import count_syllables, flesch_kincaid_grade, grade_readability
+from medbrain.evals.safety_graders import grade_consistency, grade_injection
 from medbrain.evals.suites import build_adversarial
 from medbrain.evals.writers import render_report
 from tests.agent.facts_fixture import sample_facts

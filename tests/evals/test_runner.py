@@ -12,7 +12,9 @@ from medbrain.agent.fake import ScriptedChatModel
 from medbrain.agent.llm import LLMSettings
 from medbrain.errors import ConfigError
 from medbrain.evals.cassette import CASSETTES, CassetteChatModel
-from medbrain.evals.runner import GATES, eval_command, markdown_table, run_eval
+from medbrain.evals.runner import eval_command, run_eval
+from medbrain.evals.scoring import GATES
+from medbrain.evals.tables import markdown_table
 from medbrain.evals.suites import EvalItem, Suite, build_adversarial, load_suite
 from tests.agent.facts_fixture import sample_facts
 from tests.evals.texts import GOOD

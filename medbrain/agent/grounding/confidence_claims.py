@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from medbrain.agent.grounding.claims import Claim, _claim, region_mentions
+from medbrain.agent.grounding.claim import Claim, make_claim
 from medbrain.agent.grounding.lexicon import CERTAINTY_HIGH_RE, CERTAINTY_LOW_RE
+from medbrain.agent.grounding.mentions import region_mentions
 from medbrain.agent.grounding.text import is_negated_at
 from medbrain.facts import FactCatalogue, get
 
@@ -55,7 +56,7 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
     if not conf:
         found = [m.group(0) for m in _LEVEL_WORD_RE.finditer(s) if _CONF_NOUN_RE.search(s)]
         found += [m.group(0) for m in CERTAINTY_HIGH_RE.finditer(s) if not is_negated_at(s, m.start(), m.end())]
-        return [_claim("confidence", text, False, "confidence was not assessed") for text in found]
+        return [make_claim("confidence", text, False, "confidence was not assessed") for text in found]
     sentence_has_conf = bool(_CONF_NOUN_RE.search(s))
     for a, b in _clauses(s):
         clause = s[a:b]
@@ -72,11 +73,11 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
             negated = is_negated_at(s, m.start(), m.end())
             ok = target is not None and (target == level) != negated
             scope = f"{region} confidence" if region else "overall confidence"
-            claims.append(_claim("confidence", f"{'not ' if negated else ''}{word} ({scope})", ok, f"the {scope} is {target!r}"))
+            claims.append(make_claim("confidence", f"{'not ' if negated else ''}{word} ({scope})", ok, f"the {scope} is {target!r}"))
             if re.search(r"\bonly\b", s[max(0, m.start() - 60):m.start()], re.I) and region and not negated:
                 others = [r for r, lv in levels.items() if r != region and lv == level]
-                claims.append(_claim("confidence", f"only {region} {level}", not others,
-                                     f"also {level}: {', '.join(others)}"))
+                claims.append(make_claim("confidence", f"only {region} {level}", not others,
+                                         f"also {level}: {', '.join(others)}"))
     for m in _RANK_RE.finditer(s):
         near = region_mentions(s, 0, len(s))
         if not near:
@@ -87,8 +88,8 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         want_high = (m.group(1) or m.group(2)).lower() in ("most", "highest")
         target = (max if want_high else min)(probs, key=probs.get)
-        claims.append(_claim("confidence", f"{region}: {m.group(0)}", region == target,
-                             f"the {'highest' if want_high else 'lowest'} mean probability is {target}'s ({probs[target]:g})"))
+        claims.append(make_claim("confidence", f"{region}: {m.group(0)}", region == target,
+                                 f"the {'highest' if want_high else 'lowest'} mean probability is {target}'s ({probs[target]:g})"))
     for m in _UNCERTAIN_RE.finditer(s):
         near = [(p, r) for p, r in region_mentions(s, 0, len(s)) if r in levels]
         region = min(near, key=lambda t: abs(t[0] - m.start()))[1] if near else None
@@ -99,16 +100,16 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
                 continue
             want_high = m.group(3).lower() in ("highest", "greatest", "largest")
             target = (max if want_high else min)(fractions, key=fractions.get)
-            claims.append(_claim("confidence", m.group(0), region == target,
-                                 f"the {'largest' if want_high else 'smallest'} uncertain fraction is {target}'s"))
+            claims.append(make_claim("confidence", m.group(0), region == target,
+                                     f"the {'largest' if want_high else 'smallest'} uncertain fraction is {target}'s"))
             continue
         much = (m.group(1) or m.group(2) or "").lower() in ("high", "large", "considerable", "substantial", "much", "great",
                                                            "many", "most", "large portions of", "much of")
         target = levels.get(region) if region else overall
         ok = target is not None and ((target != "high") if much else (target == "high"))
         ok = ok != is_negated_at(s, m.start(), m.end())
-        claims.append(_claim("confidence", m.group(0), ok,
-                             f"the {region + ' ' if region else 'overall '}confidence is {target!r}"))
+        claims.append(make_claim("confidence", m.group(0), ok,
+                                 f"the {region + ' ' if region else 'overall '}confidence is {target!r}"))
     for m in _TTA_RANK_RE.finditer(s):
         near = [(p, r) for p, r in region_mentions(s, m.end(), len(s)) if r in regions]
         dice = {r: v.get("tta_dice") for r, v in regions.items() if isinstance(v.get("tta_dice"), (int, float))}
@@ -116,31 +117,31 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         high = m.group(1).lower() in ("highest", "best")
         target = (max if high else min)(dice, key=dice.get)
-        claims.append(_claim("confidence", m.group(0), near[0][1] == target,
-                             f"the {'highest' if high else 'lowest'} flip-TTA Dice is {target}'s ({dice[target]:g})"))
+        claims.append(make_claim("confidence", m.group(0), near[0][1] == target,
+                                 f"the {'highest' if high else 'lowest'} flip-TTA Dice is {target}'s ({dice[target]:g})"))
     for m in _TTA_RE.finditer(s):
         dice = [v.get("tta_dice") for v in regions.values() if isinstance(v.get("tta_dice"), (int, float))]
         if not dice:
-            claims.append(_claim("confidence", m.group(0), False, "test-time augmentation was not run"))
+            claims.append(make_claim("confidence", m.group(0), False, "test-time augmentation was not run"))
             continue
         good = m.group(1).lower() in ("high", "good", "strong", "excellent")
         ok = (min(dice) >= TTA_GOOD) if good else (min(dice) < TTA_POOR)
-        claims.append(_claim("confidence", m.group(0), ok != is_negated_at(s, m.start(), m.end()),
-                             f"flip-TTA Dice per region: {', '.join(f'{d:g}' for d in dice)}"))
+        claims.append(make_claim("confidence", m.group(0), ok != is_negated_at(s, m.start(), m.end()),
+                                 f"flip-TTA Dice per region: {', '.join(f'{d:g}' for d in dice)}"))
     for m in _AGREEMENT_CHANGED_RE.finditer(s):
         effect = str(conf.get("method_agreement_effect") or "")
         changes = not re.search(r"does not change|not change|beside", effect)
-        claims.append(_claim("relation", m.group(0), changes != is_negated_at(s, m.start(), m.end()),
-                             f"method agreement: {effect or 'no effect recorded'}"))
+        claims.append(make_claim("relation", m.group(0), changes != is_negated_at(s, m.start(), m.end()),
+                                 f"method agreement: {effect or 'no effect recorded'}"))
     if not claims:
         for m in CERTAINTY_HIGH_RE.finditer(s):
             if is_negated_at(s, m.start(), m.end()):
                 continue
             near = [(p, r) for p, r in region_mentions(s, 0, len(s)) if r in levels]
             target = levels.get(near[0][1]) if near else overall
-            claims.append(_claim("confidence", m.group(0), target == "high",
-                                 f"certainty words need high confidence; the tools say {target!r}"))
+            claims.append(make_claim("confidence", m.group(0), target == "high",
+                                     f"certainty words need high confidence; the tools say {target!r}"))
         for m in CERTAINTY_LOW_RE.finditer(s):
-            claims.append(_claim("confidence", m.group(0), overall == "low", f"the overall confidence is {overall!r}"))
+            claims.append(make_claim("confidence", m.group(0), overall == "low", f"the overall confidence is {overall!r}"))
     return claims
 

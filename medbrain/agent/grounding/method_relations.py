@@ -1,0 +1,166 @@
+"""Relation claims about the explanation methods' results, checked against the comparison.
+
+Beating the random baseline ("only Grad-CAM beats random"), where a map's maximum lies,
+extremes and comparisons of deletion/insertion AUC and of the share inside the region,
+"all methods agree", the dominant sequence bound to the region named ("T1ce drove the
+whole-tumour prediction") and per-method sequence shares compared ("IG attributes more
+to T1 than to T2"). Which methods ran and which one is best are checked in
+:mod:`medbrain.agent.grounding.method_claims`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from medbrain.agent.grounding.claim import Claim, make_claim
+from medbrain.agent.grounding.lexicon import SEQUENCE_TERMS
+from medbrain.agent.grounding.mentions import SEQUENCE_RE, method_mentions, region_mentions
+from medbrain.agent.grounding.text import is_negated_at
+from medbrain.facts import FactCatalogue, display_word, get
+
+
+# --------------------------------------------------------------------------- method results
+_BEATS_RE = re.compile(r"\b(?:beats?|beating|outperforms?|better than|exceeds?|above)\s+(?:the\s+)?random(?:\s+baseline|\s+maps?)?\b"
+                       r"|\bfails? to beat (?:the )?random\b|\b(?:no better than|not better than|worse than) (?:the )?random\b", re.I)
+_MAX_RE = re.compile(r"\b(?:maximum|peak|hottest (?:pixel|point)|strongest (?:pixel|point))\b[^.;]{0,60}?\b(inside|within|outside)\b",
+                     re.I)
+_METRICS = {"deletion_auc": re.compile(r"\bdeletion(?:\s+AUC|\s+curve|\s+score)?\b", re.I),
+            "insertion_auc": re.compile(r"\binsertion(?:\s+AUC|\s+curve|\s+score)?\b", re.I),
+            "energy_inside_region": re.compile(r"\b(?:(?:share|fraction|energy|attribution|mass)\s+(?:\w+\s+){0,3}inside|"
+                                               r"inside the (?:predicted )?region)\b", re.I)}
+_HIGH_RE = re.compile(r"\b(?:highest|largest|greatest|most|best|top|higher|larger|greater|more)\b", re.I)
+_LOW_RE = re.compile(r"\b(?:lowest|smallest|least|worst|lower|smaller|less|fewer)\b", re.I)
+_ALL_AGREE_RE = re.compile(r"\b(?:all|every|each of the)\s+(?:four\s+|three\s+|\w+\s+)?(?:explanation\s+)?(?:methods?|maps?|techniques)"
+                           r"\s+(?:\w+\s+){0,2}(agree|concur|align|converge|coincide|highlight the same|show the same)\b"
+                           r"|\b(?:the\s+)?(?:explanation\s+)?methods\s+(?:all\s+|broadly\s+|largely\s+|fully\s+)?"
+                           r"(agree|concur|converge)\b", re.I)
+
+
+def _method_rows(cat: FactCatalogue) -> dict[str, dict]:
+    rows = {}
+    for row in get(cat.raw, "comparison", "methods", default=[]) or []:
+        if isinstance(row, dict) and row.get("method"):
+            rows[row["method"]] = row
+    return rows
+
+
+def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
+    rows = _method_rows(cat)
+    if not rows:
+        found = [m.group(0) for p in (_BEATS_RE, _MAX_RE, _ALL_AGREE_RE) for m in p.finditer(s)]
+        return [make_claim("relation", text, False, "the explanation methods were not compared") for text in found]
+    mentions = method_mentions(s)
+    claims = []
+    for m in _BEATS_RE.finditer(s):
+        near = [k for a, b, k in mentions if a < m.start()] or [k for a, b, k in mentions]
+        if not near:
+            continue
+        says = not re.search(r"fails?|no better|not better|worse", m.group(0), re.I)
+        says = says != is_negated_at(s, m.start(), m.end())
+        only = re.search(r"\bonly\b", s[:m.start()], re.I)
+        for key in (near[-1:] if not re.search(r"\b(?:and|both|all)\b", s[:m.start()], re.I) else near):
+            fact = rows.get(key, {}).get("beats_random")
+            ok = fact is not None and bool(fact) == says
+            claims.append(make_claim("relation", f"{display_word(key)} {'beats' if says else 'does not beat'} random", ok,
+                                     f"beats_random for {display_word(key)} is {fact}"))
+        if only and says:
+            others = [k for k, r in rows.items() if r.get("beats_random") and k not in near]
+            claims.append(make_claim("relation", "only " + ", ".join(display_word(k) for k in near) + " beat random",
+                                     not others, f"also beating random: {', '.join(display_word(k) for k in others)}"))
+    for m in _MAX_RE.finditer(s):
+        near = [k for a, b, k in mentions if abs(a - m.start()) < 60]
+        if not near:
+            continue
+        inside = m.group(1).lower() in ("inside", "within")
+        inside = inside != is_negated_at(s, m.start(), m.end())
+        fact = rows.get(near[0], {}).get("max_inside_region")
+        claims.append(make_claim("relation", f"{display_word(near[0])} maximum {'inside' if inside else 'outside'}",
+                                 fact is not None and bool(fact) == inside, f"max_inside_region is {fact}"))
+    for metric, pattern in _METRICS.items():
+        for m in pattern.finditer(s):
+            values = {k: r.get(metric) for k, r in rows.items() if isinstance(r.get(metric), (int, float))}
+            named = [k for a, b, k in mentions]
+            window = s[max(0, m.start() - 25):m.start()] + " " + s[m.end():m.end() + 20]
+            window = re.sub(r"\((?:lower|higher) is (?:more|less) faithful\)", "", window, flags=re.I)
+            if not values or not named:
+                continue
+            if metric == "deletion_auc" and re.search(r"\b(?:worst|best)\b", window, re.I):
+                worst = bool(re.search(r"\bworst\b", window, re.I))
+                target = max(values, key=values.get) if worst else min(values, key=values.get)
+                claims.append(make_claim("relation", f"{display_word(named[0])}: {'worst' if worst else 'best'} deletion AUC",
+                                         named[0] == target, f"the {'highest' if worst else 'lowest'} deletion AUC is "
+                                                         f"{display_word(target)}'s ({values[target]:g})"))
+                continue
+            if re.search(r"\b(?:faithful\w*|best|worst|useful)\b", window, re.I):
+                continue  # "most faithful by the deletion test": the most-faithful check covers it
+            high, low = _HIGH_RE.search(window), _LOW_RE.search(window)
+            if not values or not named or bool(high) == bool(low):
+                continue
+            wants_high = bool(high)
+            if re.search(r"\bthan\b", s[m.start():], re.I) and len(named) >= 2:
+                a, b = named[0], named[1]
+                if a in values and b in values:
+                    ok = (values[a] > values[b]) == wants_high
+                    claims.append(make_claim("relation", f"{display_word(a)} {'higher' if wants_high else 'lower'} {metric} "
+                                             f"than {display_word(b)}", ok, f"{values[a]:g} vs {values[b]:g}"))
+                continue
+            if not re.search(r"\b(?:highest|largest|greatest|most|best|top|lowest|smallest|least|worst)\b", window, re.I):
+                continue
+            target = max(values, key=values.get) if wants_high else min(values, key=values.get)
+            ok = named[0] == target
+            claims.append(make_claim("relation", f"{display_word(named[0])}: {'highest' if wants_high else 'lowest'} {metric}",
+                                     ok, f"the {'highest' if wants_high else 'lowest'} {metric} is {display_word(target)}'s "
+                                     f"({values[target]:g})"))
+    for m in _ALL_AGREE_RE.finditer(s):
+        pairs = get(cat.raw, "comparison", "pairs", default=[]) or []
+        verdicts = [p.get("verdict") for p in pairs if isinstance(p, dict)]
+        if not verdicts:
+            continue
+        ok = all(v == "agree" for v in verdicts) != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("relation", m.group(0), ok,
+                                 f"pair verdicts: {sum(v == 'agree' for v in verdicts)} agree, "
+                                 f"{sum(v == 'partial' for v in verdicts)} partial, {sum(v == 'disagree' for v in verdicts)} disagree"))
+    return claims
+
+
+# --------------------------------------------------------------------------- sequences per region and method
+_DOMINANT_WORD_RE = re.compile(r"\b(?:dominant|dominated|drove|driven|drives|relied (?:mostly|most|mainly) on|most important|"
+                               r"most influential|contributed (?:the )?most|mattered most)\b", re.I)
+_MORE_THAN_RE = re.compile(r"\b(more|less|higher|lower|larger|smaller)\b[^.;]{0,40}?\bthan\b", re.I)
+
+
+def _sequences(s: str) -> list[tuple[int, str]]:
+    return [(m.start(), SEQUENCE_TERMS[m.group(1).lower()]) for m in SEQUENCE_RE.finditer(s)]
+
+
+def check_sequence_relations(s: str, cat: FactCatalogue) -> list[Claim]:
+    """Dominant sequence bound to the region named ("T1ce drove the whole-tumour prediction") and
+    per-method sequence shares compared ("IG attributes more to T1 than to T2")."""
+    seqs = _sequences(s)
+    if not seqs:
+        return []
+    claims = []
+    shap = get(cat.raw, "explanations", "shapley", "regions", default={}) or {}
+    regions = [(p, r) for p, r in region_mentions(s) if r in shap]
+    methods = [k for _, _, k in method_mentions(s)]
+    dom = _DOMINANT_WORD_RE.search(s)
+    if dom and regions and not methods:
+        region = min(regions, key=lambda t: abs(t[0] - dom.start()))[1]
+        claimed = min(seqs, key=lambda t: abs(t[0] - dom.start()))[1]
+        truth = str((shap.get(region) or {}).get("dominant_sequence") or "")
+        same = truth.lower() in (claimed, display_word(claimed).lower())
+        ok = bool(truth) and same != is_negated_at(s, dom.start(), dom.end())
+        claims.append(make_claim("relation", f"dominant sequence for {region}: {display_word(claimed)}", ok,
+                                 f"the Shapley dominant sequence for {region} is {truth or 'not computed'}"))
+    cmp_m = _MORE_THAN_RE.search(s)
+    if cmp_m and methods and len({q for _, q in seqs}) >= 2:
+        shares = get(cat.raw, "explanations", methods[0], "sequence_share", default=None)
+        ordered = [q for _, q in seqs]
+        a, b = ordered[0], next(q for q in ordered if q != ordered[0])
+        if isinstance(shares, dict) and a in shares and b in shares:
+            more = cmp_m.group(1).lower() in ("more", "higher", "larger")
+            ok = (float(shares[a]) > float(shares[b])) == more
+            claims.append(make_claim("relation", f"{display_word(methods[0])}: {display_word(a)} {cmp_m.group(1)} than "
+                                     f"{display_word(b)}", ok, f"{display_word(a)} {float(shares[a]):.1%}, "
+                                                           f"{display_word(b)} {float(shares[b]):.1%}"))
+    return claims

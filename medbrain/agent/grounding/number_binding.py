@@ -1,0 +1,185 @@
+"""Numbers bound to the facts: each must match a fact of the quantity its words name.
+
+A number is supported only when a fact of the named quantity (region, method, sequence,
+structure, side, measure word and unit all consistent) rounds to it at the precision
+written (hedged numbers within a few per cent, bounds as bounds, ranges as ranges). A
+number with no recognisable quantity fails. Sub-region shares ("ET is 40% of the core")
+are computed from the volumes, and "in every region" bounds are checked per region.
+Reading the number is :mod:`medbrain.agent.grounding.number_mentions`; reading its
+quantity is :mod:`medbrain.agent.grounding.number_context`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from medbrain.agent.grounding.lexicon import PERCENT_OF_TUMOUR_RE, REGION_TERMS
+from medbrain.agent.grounding.number_context import MODIFIERS, Context, SentenceContext, last_in
+from medbrain.agent.grounding.number_mentions import NumberMention, find_numbers
+from medbrain.facts import Fact, FactCatalogue
+
+_LARGEST_RE = re.compile(r"\blargest (?:axial |cross[- ]sectional )?(?:cross[- ]section|slice|area|extent)\b", re.I)
+_EVERY_RE = re.compile(r"\b(?:in|for|across)\s+(?:every|each|all(?: three| four)?|any)(?: of the)?\s+(?:three\s+|four\s+)?"
+                       r"(?:regions?|sub-?regions?|methods?)\b", re.I)
+HEDGE_RELATIVE = 0.03  # "roughly 210 mL" for 213.74 mL: a hedged number may be off by 3 %
+_UNIT_COMPAT = {"mL": {"mL"}, "mm": {"mm"}, "mm2": {"mm2"}, "fraction": {"fraction"}, "s": {"s"}, "bits": {"bits"}}
+
+
+def value_matches(n: NumberMention, fact: Fact) -> bool:
+    """Whether ``fact`` rounds to the number as written (precision, hedge, range, bound)."""
+    v = float(fact.value)
+    written_scale = n.factor
+    if n.unit == "" and fact.unit == "fraction" and abs(n.value) > 1.0:
+        written_scale = 0.01  # "99.4 of the tumour" style: percentages written without the sign
+    lo = n.value * written_scale
+    tol = 0.5 * 10 ** (-n.decimals) * abs(written_scale) + 1e-9
+    if n.hedged:
+        tol = max(tol, HEDGE_RELATIVE * abs(v))
+    if n.from_word and n.unit == "fraction":
+        tol = max(tol, 0.05)  # "about half", "two thirds": coarse by nature
+    if n.hi is not None:
+        hi = n.hi * written_scale
+        return lo - tol <= v <= hi + tol
+    if n.bound == "min":
+        return v >= lo - 1e-9
+    if n.bound == "max":
+        return v <= lo + 1e-9
+    return abs(v - lo) <= tol
+
+
+def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: set[str]) -> bool:
+    if not fact.is_number:
+        return False
+    if n.unit.startswith("other:"):
+        return False
+    if n.unit:
+        percent_score = n.unit == "fraction" and fact.unit == "score" and bool(ctx.concepts & fact.concepts) \
+            and 0.0 <= float(fact.value) <= 1.0
+        if fact.unit not in _UNIT_COMPAT.get(n.unit, set()) and not percent_score:
+            return False
+    elif fact.unit in ("mL", "mm", "mm2", "s", "bits"):
+        return False  # a volume or length written without its unit is not bound
+    if ctx.concepts and not ctx.concepts <= (fact.concepts | _IMPLIED.get(fact.unit, set())):
+        return False
+    core = fact.concepts - MODIFIERS - {"confidence", "fraction"}
+    if not fact.headline and not (core and core <= (ctx.concepts | sentence_concepts | _IMPLIED.get(fact.unit, set()))):
+        return False
+    if fact.methods and not ctx.methods:
+        return False  # a method's result needs the method named
+    if fact.region and ctx.region and ctx.region != fact.region:
+        return False
+    if ctx.methods and fact.methods and not (ctx.methods & fact.methods):
+        return False
+    if len(fact.methods) == 2 and not fact.methods <= ctx.methods:
+        return False
+    if fact.sequence and ctx.sequence != fact.sequence:
+        return False
+    if fact.structure and (not ctx.structure or ctx.structure not in fact.structure):
+        return False
+    if fact.side and ctx.side != fact.side:
+        return False
+    return True
+
+
+_IMPLIED = {"mL": {"volume"}, "mm2": {"area", "product"}, "mm": {"diameter", "extent"}, "slice": {"slice"},
+            "fraction": {"share", "fraction", "volume", "structure", "voxels"}, "count": {"count", "voxels", "lesions"}}
+
+
+_OF_CONTAINER_RE = re.compile(r"^\s*of\s+(?:the\s+)?(?:predicted\s+)?(tumou?r core|core|whole[- ]tumou?r|tumou?r|TC|WT)\b", re.I)
+
+
+def _subregion_ratio(sentence: str, n: NumberMention, part: str | None, ctx: Context,
+                     cat: FactCatalogue) -> "NumberVerdict | None":
+    """ "ET is about 40% of the core": a share of one sub-region in another, computed from the volumes."""
+    m = _OF_CONTAINER_RE.match(sentence[n.end:])
+    if m and part is None:  # "a third of the whole tumour (about 35%) is enhancing tumour"
+        later = re.match(r"^[^.;]{0,30}?\b(?:is|are|consists? of|comprises?)\s+(?:the\s+)?(?:peritumou?ral\s+)?(\w+(?:\s\w+)?)",
+                         sentence[n.end + m.end():], re.I)
+        words = later.group(1).lower() if later else ""
+        part = next((v for k, v in REGION_TERMS.items() if len(k) > 3 and words.startswith(k)), None)
+    if n.unit != "fraction" or not m or part not in ("ET", "NCR", "ED", "TC") or ctx.structure or ctx.side:
+        return None
+    ctx = Context(region=part)
+    word = m.group(1).lower()
+    container = "TC" if word in ("tumour core", "tumor core", "core", "tc") else "WT"
+    if ctx.region == container:
+        return None
+    volumes = cat.get("measurements", "volumes_ml", default={}) or {}
+    total = float(volumes.get(container) or 0.0)
+    if not total:
+        return NumberVerdict(n, False, f"{n.raw}%: the {container} volume is 0 mL")
+    share = float(volumes.get(ctx.region) or 0.0) / total
+    fact = Fact(path=f"measurements.volumes_ml.{ctx.region}/{container}", value=share, quantity="share",
+                unit="fraction", precision=3, region=ctx.region)
+    ok = value_matches(n, fact)
+    return NumberVerdict(n, ok, "" if ok else f"{n.raw}%: {ctx.region} is {round(100 * share, 1)}% of {container} "
+                                              "(from the volumes)", fact.path if ok else None)
+
+
+def _every_region(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_concepts: set[str]) -> "NumberVerdict":
+    """ "above 0.97 in every region": the bound must hold for the quantity of each region."""
+    free = Context(None, ctx.methods, ctx.sequence, ctx.structure, ctx.side, ctx.concepts)
+    facts = [f for f in numbers if f.region and _compatible(n, free, f, sentence_concepts)
+             and (f.path.startswith("confidence.regions") or not f.path.startswith("confidence"))]
+    by_region: dict[str, Fact] = {}
+    for f in sorted(facts, key=lambda f: not f.path.startswith("confidence.regions")):
+        by_region.setdefault(f.region, f)
+    if not by_region or not ctx.concepts:
+        return NumberVerdict(n, False, f"{n.raw}: no per-region tool result of this quantity")
+    failing = [f for f in by_region.values() if not value_matches(n, f)]
+    shown = ", ".join(f"{f.region} {f.display()}" for f in by_region.values())
+    return NumberVerdict(n, not failing, "" if not failing else f"{n.raw}: not in every region ({shown})",
+                         ",".join(f.path for f in by_region.values()))
+
+
+@dataclass
+class NumberVerdict:
+    mention: NumberMention
+    supported: bool
+    reason: str
+    fact_path: str | None = None
+
+
+def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_region: str | None = None) -> list[NumberVerdict]:
+    """Bind and check every number of one sentence."""
+    mentions = find_numbers(sentence)
+    if not mentions:
+        return []
+    sc = SentenceContext(sentence, carried_region)
+    sentence_concepts = {c for _, c in sc.concepts}
+    verdicts: list[NumberVerdict] = []
+    previous: Context | None = None
+    numbers = catalogue.numbers()
+    for i, n in enumerate(mentions):
+        prev_end = mentions[i - 1].end if i else 0
+        next_start = mentions[i + 1].start if i + 1 < len(mentions) else len(sentence)
+        ctx = sc.context(n, prev_end, next_start, previous, mentions[i - 1].unit if i else "")
+        if n.unit == "fraction" and PERCENT_OF_TUMOUR_RE.match(sentence[n.end:]):
+            ctx.concepts.discard("volume")
+        previous = ctx
+        ratio = _subregion_ratio(sentence, n, last_in(sc.regions, 0, n.start), ctx, catalogue)
+        if ratio is not None:
+            verdicts.append(ratio)
+            continue
+        if n.bound and _EVERY_RE.search(sentence[n.end:]):
+            verdicts.append(_every_region(n, ctx, numbers, sentence_concepts))
+            continue
+        candidates = [f for f in numbers if _compatible(n, ctx, f, sentence_concepts)]
+        if _LARGEST_RE.search(sentence) and any("largest" in f.concepts for f in candidates):
+            candidates = [f for f in candidates if "largest" in f.concepts]  # "the largest cross-section is on slice 93"
+        hit = next((f for f in candidates if value_matches(n, f)), None)
+        shown = n.raw + (f" {n.unit}" if n.unit and not n.unit.startswith("other:") else "")
+        if hit:
+            verdicts.append(NumberVerdict(n, True, "", hit.path))
+        elif n.unit.startswith("other:"):
+            verdicts.append(NumberVerdict(n, False, f"{shown} {n.unit[6:]}: no tool result has this unit"))
+        elif candidates:
+            best = candidates[0]
+            verdicts.append(NumberVerdict(n, False, f"{shown}: the tools give {best.display()} ({best.path})"))
+        else:
+            what = ", ".join(filter(None, [ctx.region, *sorted(ctx.methods), ctx.sequence, ctx.structure, ctx.side,
+                                           *sorted(ctx.concepts)]))
+            verdicts.append(NumberVerdict(n, False, f"{shown}: no tool result of this quantity"
+                                          + (f" ({what})" if what else " (no quantity named)")))
+    return verdicts

@@ -1,0 +1,5 @@
+"""``python -m medbrain.cli``."""
+
+from medbrain.cli import main
+
+main()
