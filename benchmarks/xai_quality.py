@@ -8,7 +8,8 @@ Held-out cases (each fold's model on its own validation cases, as in cv_folds.py
     python benchmarks/xai_quality.py --data ../shared/data/brats2018 \
         --folds runs/fold0,runs/fold1,runs/fold2 --cases-per-fold 1 --slices 2 --threads 2
 
-Or one checkpoint on named cases: ``--checkpoint PATH --cases A,B``. Methods run with the
+Or one checkpoint on named cases: ``--checkpoint PATH --cases A,B``; ``--rows JSON`` prints the
+tables of a stored run. Methods run with the
 workspace's ``fast`` budget (what a report runs) unless ``--budget full``.
 """
 
@@ -176,7 +177,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="benchmarks/results/xai_quality.json")
+    ap.add_argument("--rows", default=None, help="A JSON a previous run wrote: print its tables only.")
     args = ap.parse_args()
+    if args.rows:
+        print_tables(json.loads(Path(args.rows).read_text()), Console(width=160))
+        return
     torch.set_num_threads(args.threads)
     plan = budget_settings(args.budget)
     stats: dict[str, Any] = {"confidence": [], "randomisation": {}, "randomisation_signed": {},
@@ -189,47 +194,54 @@ def main() -> None:
         for case_id in cases:
             records += evaluate_case(model, Path(args.data) / case_id, args, plan, stats)
     ranking = rank_methods(records, ["baseline", "blur"], seed=args.seed).to_dict()
-    console = Console(width=160)
-    table = Table(title=f"XAI quality over {len(records)} slices ({ranking['interval']}); budget {args.budget}")
+    rnd_out = {m: {"final_similarity": stats["randomisation"].get(m, []),
+                   "final_signed_pixel_similarity": stats["randomisation_signed"].get(m, []),
+                   "passes": sum(s < 0.5 for s in stats["randomisation"].get(m, [])),
+                   "passes_signed": sum(s < 0.5 for s in stats["randomisation_signed"].get(m, [])),
+                   "of": len(stats["randomisation"].get(m, []))} for m in ranking["methods"]}
+    _, conf = confidence_table(stats["confidence"])
+    doc = {"jobs": labels, "budget": args.budget, "ranking": ranking, "randomisation": rnd_out,
+           "slice_consistency": stats["slice_consistency"], "confidence": conf,
+           "confidence_rows": stats["confidence"], "seconds_per_slice": stats["seconds"]}
+    print_tables(doc, Console(width=160))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(doc, indent=1, default=str))
+
+
+def print_tables(doc: dict[str, Any], console: Console) -> None:
+    """The method table, the verdicts, SLICE consistency, confidence vs Dice and time per slice."""
+    ranking = doc["ranking"]
+    table = Table(title=f"XAI quality over {ranking['n_slices']} slices ({ranking['interval']}); budget {doc['budget']}")
     for col in ("method", "score-random (0)", "score-random (blur)", "beats random", "score-prob. map (0)",
                 "score-prob. map (blur)", "rank acc. vs truth", "- chance", "pointing", "randomisation |map| (pass)",
                 "randomisation signed (pass)"):
         table.add_column(col)
-    rnd_out = {}
     for m, v in ranking["methods"].items():
-        sims = stats["randomisation"].get(m, [])
-        passes = sum(s < 0.5 for s in sims)
-        signed = stats["randomisation_signed"].get(m, [])
-        passes_signed = sum(s < 0.5 for s in signed)
-        rnd_out[m] = {"final_similarity": sims, "final_signed_pixel_similarity": stats["randomisation_signed"].get(m, []),
-                      "passes": passes, "passes_signed": passes_signed, "of": len(sims)}
+        rnd = doc["randomisation"].get(m, {})
+        sims, signed = rnd.get("final_similarity", []), rnd.get("final_signed_pixel_similarity", [])
         table.add_row(m, fmt(v["margin_vs_random"]["baseline"]), fmt(v["margin_vs_random"]["blur"]),
                       str(v["beats_random"]["both"]), fmt(v["margin_vs_probability"]["baseline"]),
                       fmt(v["margin_vs_probability"]["blur"]), fmt(v["rank_accuracy"]),
-                      fmt(v["rank_accuracy_over_chance"]), f"{v['pointing_rate']:.2f}" if v["pointing_rate"] is not None else "n/a",
-                      (f"{np.mean(sims):.2f} ({passes}/{len(sims)})" if sims else "n/a"),
-                      (f"{np.mean(signed):.2f} ({passes_signed}/{len(signed)})" if signed else "n/a"))
+                      fmt(v["rank_accuracy_over_chance"]),
+                      f"{v['pointing_rate']:.2f}" if v["pointing_rate"] is not None else "n/a",
+                      (f"{np.mean(sims):.2f} ({sum(v < 0.5 for v in sims)}/{len(sims)})" if sims else "n/a"),
+                      (f"{np.mean(signed):.2f} ({sum(v < 0.5 for v in signed)}/{len(signed)})" if signed else "n/a"))
     console.print(table)
     console.print(f"Most faithful: {ranking['faithfulness_verdict']}; best localised: {ranking['localisation_verdict']}; "
                   f"not beating random: {ranking['not_beating_random'] or 'none'}")
-    cons = stats["slice_consistency"]
+    cons = doc["slice_consistency"]
     if cons:
         rho = [c["rank_correlation"] for c in cons if c["rank_correlation"] is not None]
         console.print(f"SLICE across seeds 0/1 ({len(cons)} slices): consistent {sum(bool(c['consistent']) for c in cons)}/{len(cons)}, "
                       f"same sigma {sum(c['same_sigma'] for c in cons)}/{len(cons)}, kept Jaccard "
                       f"{np.mean([c['kept_jaccard'] for c in cons]):.2f}, rank corr. {np.mean(rho) if rho else float('nan'):.2f}, "
                       f"sign flips {sum(c['sign_flips'] for c in cons)}. Grad-CAM, IG, attention: deterministic.")
-    ctable, conf = confidence_table(stats["confidence"])
+    ctable, _ = confidence_table(doc["confidence_rows"])
     console.print(ctable)
-    secs = np.asarray(stats["seconds"])
+    secs = np.asarray(doc["seconds_per_slice"])
     if secs.size:
         mean, lo, hi = bootstrap_mean(secs, 2000, np.random.default_rng(0))
         console.print(f"Seconds per slice (4 methods + curves): {mean:.0f} [{lo:.0f}, {hi:.0f}]")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"jobs": labels, "budget": args.budget, "ranking": ranking,
-                                          "randomisation": rnd_out, "slice_consistency": cons,
-                                          "confidence": conf, "confidence_rows": stats["confidence"],
-                                          "seconds_per_slice": secs.tolist()}, indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import torch.nn as nn
 
 from medbrain.errors import ConfigError
+from medbrain.model.bert_encoder import SUPPORTED_ACTIVATIONS, load_bert_encoder
 from medbrain.model.config import DEFAULT_TRANSFORMER
 
 
@@ -55,21 +57,36 @@ def transformer_sha256(spec: str) -> str:
     return digest.hexdigest()
 
 
+def _load_with_transformers(folder: Path) -> nn.Module:
+    """Any other encoder architecture: ``transformers.AutoModel``, offline, eager attention."""
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return AutoModel.from_pretrained(str(folder), attn_implementation="eager", local_files_only=True,
+                                     use_safetensors=True)
+
+
 def load_frozen_transformer(spec: str, layers: int | None = None) -> nn.Module:
     """Load a BERT-family encoder from disk (never the network) with eager attention.
 
     All parameters are frozen. ``layers`` keeps only the first N transformer layers.
     """
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
     folder = transformer_path(spec)
-    _weight_files(folder)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    model = AutoModel.from_pretrained(
-        str(folder), attn_implementation="eager", local_files_only=True, use_safetensors=True
-    )
+    files = _weight_files(folder)
+    config = json.loads((folder / "config.json").read_text())
+    plain = (config.get("model_type") == "bert" and config.get("hidden_act", "gelu") in SUPPORTED_ACTIVATIONS
+             and config.get("position_embedding_type", "absolute") == "absolute")
+    if plain:
+        from safetensors.torch import load_file
+
+        tensors: dict = {}
+        for file in files:
+            tensors.update(load_file(str(file)))
+        model = load_bert_encoder(config, tensors)  # plain PyTorch: no transformers import (~2 s per process)
+    else:
+        model = _load_with_transformers(folder)
     if layers is not None:
         if not 1 <= layers <= len(model.encoder.layer):
             raise ConfigError(f"transformer_layers must be 1..{len(model.encoder.layer)}, got {layers}.")
