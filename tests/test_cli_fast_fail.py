@@ -52,6 +52,7 @@ def case_dir(tmp_path: Path) -> Path:
     (["explain", "{case}", "--region", "XX", "--out", "{tmp}/e4"], "--region must be WT, TC or ET"),
     (["explain", "{case}", "--methods", "gradcam,magic", "--out", "{tmp}/e5"], "Unknown method(s) magic"),
     (["report", "{case}", "--slices", "3", "--llm", "none", "--out", "{tmp}/r3"], "--slices must be tumour or all"),
+    (["report", "{case}", "--budget", "huge", "--llm", "none", "--out", "{tmp}/r4"], "--budget must be fast or full"),
 ])
 def test_bad_input_fails_before_heavy_imports(tmp_path: Path, case_dir: Path, args: list[str], message: str):
     (tmp_path / "file.txt").write_text("not a folder")

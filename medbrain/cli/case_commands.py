@@ -15,7 +15,7 @@ from rich.table import Table
 
 from medbrain import __version__
 from medbrain.cli.app import app, console, err_console
-from medbrain.cli.common import SLICES_HELP, check_slices, print_warnings
+from medbrain.cli.common import BUDGET_HELP, SLICES_HELP, check_budget, check_slices, print_warnings
 from medbrain.pipeline.setup import check_device, resolve_device
 from medbrain.errors import MedBrainError
 
@@ -132,8 +132,7 @@ def explain(
     tta: bool = typer.Option(True, "--tta/--no-tta"),
     seed: int = typer.Option(0, "--seed", help="Seed for SLICE's perturbations, tie-breaking and random controls."),
     device: str = typer.Option("auto", "--device"),
-    budget: str = typer.Option("fast", "--budget", help="fast (one slice, affordable) or full (reference settings, "
-                                                       "5 slices with intervals, randomisation check)."),
+    budget: str = typer.Option("fast", "--budget", help=BUDGET_HELP),
     slices: str = typer.Option("tumour", "--slices", help=SLICES_HELP),
 ) -> None:
     """Run every explanation and analysis tool on one slice; write figures and one JSON of every number."""
@@ -144,8 +143,7 @@ def explain(
 
     from medbrain.facts import ANALYSIS_METHODS as METHODS
 
-    if budget not in ("fast", "full"):
-        raise ConfigError(f"--budget must be fast or full, got {budget!r}.")
+    check_budget(budget)
     ensure_output_dir(out)
     check_device(device)
     check_slices(slices)

@@ -11,6 +11,8 @@ from medbrain.errors import ConfigError
 
 SLICES_HELP = ("tumour (default: a sparse pass over every 3rd slice, then every slice near the tumour; "
                "same Dice in cross-validation, fewer slices) or all (every brain slice).")
+BUDGET_HELP = ("fast (one slice, affordable; the report says what it gives up) or full (reference settings: "
+               "5 slices with intervals, SLICE 500 samples x 10 steps over two seeds, randomisation check).")
 LLM_CHOICES = ("env", "none", "local", "openai")  # "env" + agent.llm.BACKENDS (a test keeps them equal)
 
 
@@ -27,6 +29,12 @@ def check_slices(slices: str) -> None:
     """Validate --slices without importing torch."""
     if slices not in ("all", "tumour"):
         raise ConfigError(f"--slices must be tumour or all, got {slices!r}.")
+
+
+def check_budget(budget: str) -> None:
+    """Validate --budget without importing torch."""
+    if budget not in ("fast", "full"):
+        raise ConfigError(f"--budget must be fast or full, got {budget!r}.")
 
 
 def check_llm(llm: str) -> None:

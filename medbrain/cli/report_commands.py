@@ -10,8 +10,9 @@ from rich.markup import escape
 
 from medbrain.cli.app import app, console
 from medbrain.cli.batch_display import report_cases
-from medbrain.cli.common import SLICES_HELP, chat_llm, check_llm, check_slices, print_warnings
+from medbrain.cli.common import BUDGET_HELP, SLICES_HELP, chat_llm, check_budget, check_llm, check_slices, print_warnings
 from medbrain.pipeline.setup import check_device, make_workspace
+
 
 @app.command()
 def report(
@@ -31,6 +32,7 @@ def report(
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("auto", "--device"),
     slices: str = typer.Option("tumour", "--slices", help=SLICES_HELP),
+    budget: str = typer.Option("fast", "--budget", help=BUDGET_HELP),
 ) -> None:
     """Four-part grounded assessment per case: report.md, report.html, report.json, prediction, figures."""
     from medbrain.pipeline.batch_items import items_from_data_dir, items_from_paths
@@ -47,6 +49,7 @@ def report(
     roots = AllowedRoots.of(*(data_root or ([data_dir] if data_dir else []) or [p.parent for p in paths]))
     check_device(device)
     check_slices(slices)
+    check_budget(budget)
     check_llm(llm)
     items = items_from_paths(paths, roots)
     if data_dir is not None:
@@ -54,7 +57,8 @@ def report(
     settings = chat_model = ws_factory = None
     if any(item.error is None for item in items):  # nothing usable: list the problems, load no model
         settings, chat_model = chat_llm(llm, model, gguf, seed)
-        ckpt_ws = make_workspace(checkpoint, device, tta=tta, seed=seed, fast=fast, slices=slices)
+        ckpt_ws = make_workspace(checkpoint, device, tta=tta, seed=seed, fast=fast, slices=slices,
+                                budget=budget)
         print_warnings([], ckpt_ws.checkpoint)  # an unverified checkpoint is said before any report
         ws_factory = ckpt_ws.fresh
     result = report_cases(items, out, roots=roots, settings=settings, chat_model=chat_model,
