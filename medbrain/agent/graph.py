@@ -114,7 +114,7 @@ class ReportAgent:
 
     # ------------------------------------------------------------------ analysis nodes
     def load(self, state: ReportState) -> dict:
-        self.ws.load(state["case_path"])
+        self.ws.load(state["case_path"])  # no work when the caller loaded this case already
         return {"facts": {"case": self.ws.facts["case"]}, "revisions": 0, "warnings": []}
 
     def segment(self, state: ReportState) -> dict:

@@ -22,7 +22,7 @@ def report_work(ws_factory: Callable[[], CaseWorkspace], *, roots: AllowedRoots,
 
     def work(item: BatchItem, staging: Path) -> ReportOutcome:
         return generate_report(item.path, staging, ws_factory(), roots=roots, settings=settings, llm=llm,
-                               formats=formats, max_revisions=max_revisions)
+                               formats=formats, max_revisions=max_revisions, files=item.files)
 
     return work
 

@@ -15,6 +15,7 @@ from medbrain.agent.graph import SUMMARY_KEY, GraphOptions, ReportAgent
 from medbrain.agent.llm import LLMSettings, backend_description, supports_images
 from medbrain.agent.state import ReportState
 from medbrain.agent.writer import SECTION_KEYS
+from medbrain.data.discovery import CaseFiles
 from medbrain.data.writing import save_label_map
 from medbrain.io import atomic_write_lines
 from medbrain.report.document import SECTION_TITLES, ReportDocument, Section
@@ -101,16 +102,23 @@ def generate_report(
     formats: str = "md,html,json",
     max_revisions: int = 2,
     drafting: str = "structured",
+    files: CaseFiles | None = None,
 ) -> ReportOutcome:
     """Run the graph on one case and write report.{md,html,json}, the prediction and figures.
 
     ``drafting`` (with an LLM): ``structured`` JSON sentences citing facts, or ``free`` text.
+    ``files``: the case as a batch already discovered and checked (else it is discovered here).
     """
     start = time.perf_counter()
-    case_path = roots.check(case_path)
+    if files is None:
+        files = roots.check_case(case_path)
+    else:
+        roots.check_files(files)
+    case_path = roots.check_path(case_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     workspace.log.path = None  # kept in memory; written once, atomically, with this report
+    workspace.load(case_path, files=files)  # discovered once: the graph's load step finds it held
     tools = build_tools(workspace, roots)
     work_dir = out_dir / ".work"
     work_dir.mkdir(exist_ok=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from medbrain.data.discovery import CaseFiles
 from medbrain.errors import CaseBusyError, MedBrainError
 from medbrain.pipeline.outputs import OutputTree, signals_deferred
 
@@ -35,6 +36,7 @@ class BatchItem:
     path: Path
     case_id: str | None = None
     error: MedBrainError | None = None
+    files: CaseFiles | None = None  # the case as discovered, so later steps do not discover it again
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medbrain.data.discovery import CaseFiles, resolve_case, scan_cases
+from medbrain.data.discovery import CaseFiles, scan_cases
 from medbrain.errors import CaseNotFoundError, MedBrainError
 from medbrain.pipeline.batch import BatchItem
 from medbrain.tools.paths import AllowedRoots
@@ -22,8 +22,8 @@ def items_from_paths(paths: list[Path], roots: AllowedRoots) -> list[BatchItem]:
     items = []
     for path in paths:
         try:
-            files = resolve_case(roots.check(path))
-            items.append(BatchItem(files.case_id, _input_path(files), files.case_id))
+            files = roots.check_case(path)  # discovered once; the report reuses it
+            items.append(BatchItem(files.case_id, _input_path(files), files.case_id, files=files))
         except MedBrainError as exc:
             items.append(BatchItem(Path(path).name or str(path), Path(path), error=exc))
     return items
@@ -38,7 +38,7 @@ def items_from_data_dir(data_dir: Path, roots: AllowedRoots) -> list[BatchItem]:
         try:
             roots.check_path(path)
             roots.check_files(files)
-            items.append(BatchItem(files.case_id, path, files.case_id))
+            items.append(BatchItem(files.case_id, path, files.case_id, files=files))
         except MedBrainError as exc:
             items.append(BatchItem(files.case_id, path, error=exc))
     base = Path(data_dir).expanduser()

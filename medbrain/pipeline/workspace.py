@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from nibabel import aff2axcodes
 
+from medbrain.data.discovery import CaseFiles
 from medbrain.data.loading import Case, load_case
 from medbrain.data.preprocessing import Preprocessed, preprocess
 from medbrain.errors import MedBrainError
@@ -129,7 +130,7 @@ class CaseWorkspace:
         return region_masks(self.prediction.cropped(self.prediction.label))[region]
 
     # ------------------------------------------------------------------ tools
-    def load(self, path: str | Path) -> dict[str, Any]:
+    def load(self, path: str | Path, files: CaseFiles | None = None) -> dict[str, Any]:
         """Load a case; loading the case already held keeps its results (no recomputation).
 
         A new case starts a new tool log (``self.log``), so a report of it lists only its
@@ -141,7 +142,7 @@ class CaseWorkspace:
             return self.facts["case"]
         log = ToolLog(self.log.path, self.log.listener)
         with log.call("load", path=str(path)) as out:
-            case = load_case(path)
+            case = load_case(files if files is not None else path)  # ``files``: discovered already
             prep = preprocess(case)
             out["summary"] = f"{case.case_id} {case.shape}"
         self.case, self.case_path, self.prep = case, resolved, prep

@@ -56,6 +56,10 @@ class AllowedRoots:
                     "into with --data-root if you trust it.")
         return files
 
+    def check_case(self, path: str | Path) -> CaseFiles:
+        """Discover the case at ``path`` once and check it and every file of it against the roots."""
+        return self.check_files(resolve_case(self.check_path(path)))
+
     def check(self, path: str | Path) -> Path:
         """The resolved ``path`` if it and every file of the case there lie under a root.
 
