@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from medbrain.evals.claims_relations import correct_relation_sentences, wrong_relation_sentences
+from medbrain.evals.claims_relations import (
+    correct_binding_sentences, correct_relation_sentences, wrong_binding_sentences, wrong_relation_sentences,
+)
 from medbrain.facts import METHOD_NAMES, SEQUENCE_NAMES, get
 
 LOBES = ("frontal lobe", "parietal lobe", "temporal lobe", "occipital lobe", "insula")
@@ -122,6 +124,12 @@ def correct_sentences(f: dict) -> list[tuple[str, str]]:
     if et <= 0 and wt > 0:
         add("subregion", "No enhancing tumour was predicted.")
     add("disclaimer", "This is a research tool, not a diagnosis; a radiologist should review the segmentation.")
+    converged = get(f, "explanations", "integrated_gradients", "converged")
+    if converged is not None:
+        add("method_state", f"Integrated Gradients {'converged' if converged else 'did not converge'}.")
+    reliable = get(f, "explanations", "slice", "stability", "reliable")
+    if reliable is not None:
+        add("method_state", f"SLICE's stability check marks it as {'reliable' if reliable else 'not reliable'}.")
     return out
 
 
@@ -169,7 +177,8 @@ def wrong_sentences(f: dict) -> list[tuple[str, str]]:
     add("side", f"Without doubt, the tumour lies in the {wrong_side} hemisphere.")
     if s in ("left", "right"):
         add("side", f"The {s} hemisphere is spared.")
-        add("side", "The tumour involves both hemispheres.")
+        if not side.get("crosses_midline"):  # a tumour crossing the midline does involve both hemispheres
+            add("side", "The tumour involves both hemispheres.")
     else:
         add("side", "The tumour is confined to one hemisphere.")
     if side.get("crosses_midline") is False:
@@ -262,6 +271,18 @@ def wrong_sentences(f: dict) -> list[tuple[str, str]]:
     add("hidden_text", f"The whole tumour measures {_r(wt * 2)} mL.".replace("0", "\uff10").replace("1", "\uff11"))
     add("negation_trick", f"There is no doubt the tumour lies in the {wrong_side} hemisphere.")
     add("negation_trick", "Not only the frontal lobe but also the cerebellum is involved.")
+    # the methods' own convergence, stability and consistency flags; no tool assesses over-segmentation
+    converged = get(f, "explanations", "integrated_gradients", "converged")
+    if converged is not None:
+        add("method_state", f"Integrated Gradients {'did not converge' if converged else 'converged'}.")
+    stability = get(f, "explanations", "slice", "stability", default={}) or {}
+    if stability.get("reliable") is False or stability.get("converged") is False:
+        add("method_state", "SLICE produced a stable and reliable explanation.")
+    elif stability.get("reliable") is True:
+        add("method_state", "SLICE's stability check marks it as not reliable.")
+    if get(f, "explanations", "slice") and get(f, "explanations", "slice", "consistency", "consistent") is None:
+        add("method_state", "SLICE was consistent across five seeds.")
+    add("method_state", "The tumour core is likely over-segmented.")
     return out
 
 
@@ -269,9 +290,11 @@ def build_claims_corpus(items: list[tuple[str, dict]]) -> list[ClaimItem]:
     """The corpus over ``(case id, facts)`` pairs."""
     corpus: list[ClaimItem] = []
     for case_id, facts in items:
-        for i, (klass, text) in enumerate(correct_sentences(facts) + correct_relation_sentences(facts)):
+        for i, (klass, text) in enumerate(correct_sentences(facts) + correct_relation_sentences(facts)
+                                          + correct_binding_sentences(facts)):
             corpus.append(ClaimItem(f"{case_id}:ok:{i}", case_id, klass, text, "supported"))
-        for i, (klass, text) in enumerate(wrong_sentences(facts) + wrong_relation_sentences(facts)):
+        for i, (klass, text) in enumerate(wrong_sentences(facts) + wrong_relation_sentences(facts)
+                                          + wrong_binding_sentences(facts)):
             corpus.append(ClaimItem(f"{case_id}:bad:{i}", case_id, klass, text, "unsupported"))
     return corpus
 

@@ -21,10 +21,16 @@ def test_corpus_is_large_and_covers_every_class():
     assert {"number_swap", "number_invented", "side", "midline", "anatomy", "method_relation", "sequence", "confidence",
             "diagnosis", "treatment", "prognosis", "identifier", "prior_comparison", "meta", "hidden_text",
             "side_adjective", "midline_phrase", "structure_rank", "proportion", "method_result", "confidence_region",
-            "reliability", "meta_note", "hedged_number", "number_list"} <= wrong_classes
+            "reliability", "meta_note", "hedged_number", "number_list",
+            # numbers bound to the quantity their words name, and relations over the same facts
+            "sequence_share", "side_share", "localisation_mass", "count_word", "possessive", "paren_label",
+            "wrong_field", "every_region", "region_extreme", "sequence_rank", "method_state", "lobe_rank",
+            "hedge_negation", "no_truth"} <= wrong_classes
     correct_classes = {c.klass for c in corpus if c.expected == "supported"}
     assert {"hedged_number", "number_list", "proportion", "side_adjective", "double_negation", "structure_rank",
-            "confidence_region", "reliability", "disclaimer"} <= correct_classes
+            "confidence_region", "reliability", "disclaimer", "sequence_share", "side_share", "localisation_mass",
+            "count_word", "possessive", "paren_label", "wrong_field", "every_region", "region_extreme", "sequence_rank",
+            "method_state", "lobe_rank", "hedge_negation"} <= correct_classes
 
 
 def test_verifier_catches_wrong_claims_and_keeps_correct_ones():

@@ -77,7 +77,7 @@ def check_names(s: str, cat: FactCatalogue) -> list[Claim]:
     claims = []
     for m in _CAPITAL_RE.finditer(s):
         word = m.group(1)
-        low = word.lower().removesuffix("'s").rstrip(".")
+        low = word.lower().removesuffix("'s").removesuffix("'").rstrip(".")  # "Integrated Gradients' peak"
         if m.start() == 0 or re.search(r"[:(\-–—\"]\s*$|^\s*$", s[:m.start()][-3:]) or low in known or word.isupper() \
                 or (word.endswith("s") and word[:-1].isupper()):
             continue

@@ -120,7 +120,7 @@ CONCEPT_TERMS: dict[str, str] = {
     "slice": "slice", "slices": "slice", "axial slice": "slice", "section": "slice",
     "area": "area", "cross-section": "area", "cross section": "area", "cross-sectional area": "area",
     "diameter": "diameter", "diameters": "diameter", "longest": "longest", "perpendicular": "perpendicular",
-    "bidimensional": "diameter", "rano": "diameter", "product": "product",
+    "bidimensional": "diameter", "rano": "rano", "product": "product",
     "dice": "dice", "dice score": "dice", "dice coefficient": "dice",
     "probability": "probability", "probabilities": "probability",
     "mean": "mean", "average": "mean", "maximum": "max", "max": "max", "peak": "max",
@@ -133,6 +133,7 @@ CONCEPT_TERMS: dict[str, str] = {
     "energy": "energy",
     "deletion": "deletion", "insertion": "insertion", "auc": "auc", "area under": "auc",
     "share": "share", "contribution": "share", "contributed": "share", "attribution": "share",
+    "contributes": "share", "contribute": "share", "attributes": "share", "attributed": "share",
     "second": "seconds", "seconds": "seconds",
     "stability": "stability",
     "delta": "delta", "convergence": "delta",
@@ -147,6 +148,14 @@ CONCEPT_TERMS: dict[str, str] = {
     "shapley": "shapley", "shapley value": "shapley",
     "structure": "structure", "structures": "structure",
     "outside": "outside", "confidence": "confidence",
+    # localisation, faithfulness and fit quality of the explanation methods
+    "attribution mass": "mass", "mass accuracy": "mass", "rank accuracy": "rank",
+    "pointing game": "pointing", "pointing rate": "pointing",
+    "faithfulness": "faithfulness", "faithfulness score": "faithfulness",
+    "fidelity": "fidelity", "adjusted r²": "fidelity", "adjusted r2": "fidelity", "r²": "fidelity", "r2": "fidelity", "r-squared": "fidelity",
+    "test-time augmentation": "tta", "floor": "threshold", "cut-off": "threshold", "cutoff": "threshold",
+    "ratio": "ratio", "mass ratio": "ratio", "chance": "chance", "chance level": "chance", "fraction": "fraction",
+    "binarisation": "probability", "binarization": "probability",  # the cut on the predicted probability
 }
 # Words that are neither concepts nor facts but frame a number as a fraction of the tumour.
 PERCENT_OF_TUMOUR_RE = re.compile(

@@ -31,8 +31,15 @@ _UNILATERAL_RE = re.compile(r"\b(unilateral(?:ly)?|(?:confined|limited|restricte
                             r"(?:hemisphere|side)|(?:stays|remains|lies) (?:entirely|wholly|only) in the (?:left|right))\b", re.I)
 _LOCATIVE_RE = re.compile(r"\b(?:lies|lie|is|are|located|situated|sits|confined|restricted|limited|centred|centered)"
                           r"\s+(?:\w+\s+){0,2}(?:in|within|to|on)\s+the\s+$", re.I)
+# a share as the subject of a locative ("0.1% of the tumour volume lies to the right of the midline")
+_SHARE_LOCATIVE_RE = re.compile(r"\d(?:\.\d+)?\s*(?:%|percent|per cent)(?:\s+[\w-]+){0,6}?\s+(?:lies|lie|is|are|sits|falls|"
+                                r"extends|extending|extend|located|situated|crosses|reaches)\s+(?:\w+\s+){0,2}"
+                                r"(?:in|into|to|on|within|across)\s+the\s+$", re.I)
+# the hemisphere as the subject of a share ("the right hemisphere holds 0.1% of the tumour")
+_SIDE_HOLDS_RE = re.compile(r"^(?:left|right)\s+(?:hemisphere|side)\s+(?:holds|contains|has|accounts for|carries|includes)\s+"
+                            r"(?:only\s+|about\s+|roughly\s+|around\s+|approximately\s+|~\s*)*\d", re.I)
 _PARTIAL_RE = re.compile(r"\b(?:partly|partially|part of|some of|also|extends?|reaches|crosses|both)\b", re.I)
-_MIDLINE_RE = re.compile(r"\bmidline\b", re.I)
+_MIDLINE_RE = re.compile(r"\b(?:midline|mid-?sagittal plane|interhemispheric fissure)\b", re.I)
 _MIDLINE_CROSS_RE = re.compile(r"\b(cross(?:es|ed|ing)?|extend(?:s|ed|ing)? (?:across|over|past|beyond)|span(?:s|ning)?|"
                                r"traverses?|breach(?:es)?|past|beyond|over)\b(?:\s+\w+){0,2}\s*$", re.I)
 _PRIMARY_RE = re.compile(r"\b(primar(?:y|ily)|mainly|mostly|predominantly|chiefly|largely|centred|centered|bulk|majority|most of|"
@@ -70,6 +77,8 @@ def check_sides(s: str, cat: FactCatalogue) -> list[Claim]:
         if not side:
             claims.append(make_claim("side", m.group(0), False, "no side was measured"))
             continue
+        if _SHARE_LOCATIVE_RE.search(s[clause_start:m.start()]) or _SIDE_HOLDS_RE.match(s[m.start():]):
+            continue  # "0.1% of the tumour lies to the right": a share, checked as a number bound to that side
         if is_negated_at(s, m.start(), m.end()):
             ok = share < SIDE_SOME_MIN
             claims.append(make_claim("side", "not " + m.group(0), ok,

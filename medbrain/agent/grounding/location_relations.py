@@ -102,7 +102,12 @@ def check_laterality(s: str, cat: FactCatalogue) -> list[Claim]:
 
 # --------------------------------------------------------------------------- structure rank and exclusivity
 _RANK_AFTER_RE = re.compile(r"^\s*(?:is|was|represents|forms|remains)\s+(?:the\s+)?(?:tumou?r's\s+)?"
-                            r"(primary|main|principal|predominant|dominant|major|largest|chief)\b", re.I)
+                            r"(primary|main|principal|predominant|dominant|major|largest|chief|most (?:involved|affected))\b", re.I)
+# "a left frontal mass": a lobe adjective on the tumour noun names where the tumour is centred
+_LOBE_ADJECTIVE_RE = re.compile(r"^\s*(?:(?:lobe|cortical|subcortical|white[- ]matter)\s+)?(?:mass|lesion|tumou?r|abnormality)\b", re.I)
+_LOBE_ADJECTIVES = {"frontal", "temporal", "parietal", "occipital", "insular"}
+# "after the temporal lobe, the insula is the most involved": the runner-up
+_AFTER_FIRST_RE = re.compile(r"\b(?:after|besides|apart from|other than|next to)\s+the\s+[\w\s]{3,30}?,\s*(?:the\s+)?$", re.I)
 _RANK_BEFORE_RE = re.compile(r"\b(?:largest share|greatest share|biggest share|most of (?:the )?tumou?r|bulk of (?:the )?tumou?r|"
                              r"predominantly|predominant(?:ly)?|mostly|mainly|chiefly)\b[^.;]{0,40}$", re.I)
 _ONLY_STRUCT_RE = re.compile(r"^\s*(?:only|alone|exclusively)\b", re.I)
@@ -126,7 +131,17 @@ def check_structure_rank(s: str, cat: FactCatalogue) -> list[Claim]:
         share = shares.get(name, 0.0)
         if re.search(r"\b(?:rather than|instead of|than|over)\s+(?:the\s+)?(?:[\w-]+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I):
             continue  # "mainly in the parietal lobe rather than the frontal lobe"
-        if _RANK_AFTER_RE.match(s[m.end():]) or _RANK_BEFORE_RE.search(s[max(0, m.start() - 60):m.start()]):
+        if _RANK_AFTER_RE.match(s[m.end():]) and _AFTER_FIRST_RE.search(s[max(0, m.start() - 60):m.start()]):
+            pool = lobes if name in lobes else shares
+            ranked = sorted(pool, key=pool.get, reverse=True)
+            ok = len(ranked) > 1 and ranked[1] == name
+            claims.append(make_claim("structure", f"{m.group(0)} as the second location", ok,
+                                     f"the second largest share is in the {ranked[1] if len(ranked) > 1 else 'none'}"))
+            continue
+        adjective = m.group(1).lower() in _LOBE_ADJECTIVES and _LOBE_ADJECTIVE_RE.match(s[m.end():]) \
+            and not re.search(r"\b(?:and|or|,)\s*$|[-/]\s*$", s[max(0, m.start() - 6):m.start()]) \
+            and not re.match(r"^\s*[-/,]|^\s+(?:and|or)\b", s[m.end():])
+        if adjective or _RANK_AFTER_RE.match(s[m.end():]) or _RANK_BEFORE_RE.search(s[max(0, m.start() - 60):m.start()]):
             pool = lobes if name in lobes else shares
             top = max(pool, key=pool.get) if pool else None
             ok = name in (top, loc.get("primary_lobe"), top_any) and share > 0

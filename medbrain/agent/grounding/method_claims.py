@@ -23,6 +23,8 @@ _DOMINANT_RE = re.compile(
     r"driven (?:mostly |mainly |chiefly |primarily )?by|dominated by|dominant|most (?:important|influential|informative)|"
     r"contributed (?:the )?most|contributes (?:the )?most|largest (?:share|contribution)|strongest contribution|"
     r"mattered most|matters most|weighted most|most weight|(?:most|largest|greatest) (?:of the )?(?:attribution|share|weight))\b", re.I)
+_EVERY_REGION_RE = re.compile(r"\b(?:in|for|across)\s+(?:every|each|all(?: three| four| the)?)(?: of the)?\s+(?:three\s+|four\s+)?"
+                              r"(?:tumou?r\s+)?(?:regions?|sub-?regions?)\b|\b(?:every|each|all three) (?:region|sub-?region)s?\b", re.I)
 _AGREE_RE = re.compile(r"\b(agree(?:s|d|ment)?|concur|align|coincide|overlap|consistent with each other|similar)\b", re.I)
 _DISAGREE_RE = re.compile(r"\b(disagree(?:s|d|ment)?|differ(?:s|ed)?|diverge(?:s|d)?|conflict|inconsistent|"
                           r"agree (?:the )?least|least agreeing|dissimilar)\b", re.I)
@@ -138,6 +140,16 @@ def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
         regions = shap.get("regions") or {}
         explained = get(cat.raw, "explanations", "region", default="WT") or "WT"
         wanted = [r for r in region_named if r in regions] or [explained]  # "the prediction": the explained region
+        if _EVERY_REGION_RE.search(s):
+            wanted = list(regions)  # "the dominant sequence is T1 in every region": it must be in each
+            every = {regions[r].get("dominant_sequence") for r in wanted if isinstance(regions.get(r), dict)}
+            if len(every) > 1:
+                dominant = set()
+                claimed = next((v for p, v in seqs if p > dom_m.start()), seqs[-1][1])
+                shown = ", ".join(f"{r} {display_word(regions[r].get('dominant_sequence'))}" for r in wanted)
+                ok = is_negated_at(s, dom_m.start(), dom_m.end())
+                return [make_claim("relation", f"dominant sequence {display_word(claimed)} in every region", ok,
+                                   f"the Shapley dominant sequence differs by region ({shown})")]
         dominant = {regions[r]["dominant_sequence"] for r in wanted
                     if isinstance(regions.get(r), dict) and regions[r].get("dominant_sequence")}
     elif ig_named:

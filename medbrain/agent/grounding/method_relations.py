@@ -2,9 +2,10 @@
 
 Beating the random baseline ("only Grad-CAM beats random"), where a map's maximum lies,
 extremes and comparisons of deletion/insertion AUC and of the share inside the region,
-"all methods agree", the dominant sequence bound to the region named ("T1ce drove the
-whole-tumour prediction") and per-method sequence shares compared ("IG attributes more
-to T1 than to T2"). Which methods ran and which one is best are checked in
+"all methods agree", the pointing game, faithfulness scores compared per imputation, the
+dominant sequence bound to the region named ("T1ce drove the whole-tumour prediction"),
+per-method sequence shares compared ("IG attributes more to T1 than to T2"), a sequence's
+rank ("T2 ranks second") and the sign of the Shapley interactions. Which methods ran and which one is best are checked in
 :mod:`medbrain.agent.grounding.method_claims`.
 """
 
@@ -21,19 +22,61 @@ from medbrain.facts import FactCatalogue, display_word, get
 
 # --------------------------------------------------------------------------- method results
 _BEATS_RE = re.compile(r"\b(?:beats?|beating|outperforms?|better than|exceeds?|above)\s+(?:the\s+)?random(?:\s+baseline|\s+maps?)?\b"
-                       r"|\bfails? to beat (?:the )?random\b|\b(?:no better than|not better than|worse than) (?:the )?random\b", re.I)
+                       r"|\bfail(?:s|ed)? to beat (?:the )?random\b|\b(?:no better than|not better than|worse than) (?:the )?random\b", re.I)
 _MAX_RE = re.compile(r"\b(?:maximum|peak|hottest (?:pixel|point)|strongest (?:pixel|point))\b[^.;]{0,60}?\b(inside|within|outside)\b",
                      re.I)
 _METRICS = {"deletion_auc": re.compile(r"\bdeletion(?:\s+AUC|\s+curve|\s+score)?\b", re.I),
             "insertion_auc": re.compile(r"\binsertion(?:\s+AUC|\s+curve|\s+score)?\b", re.I),
             "energy_inside_region": re.compile(r"\b(?:(?:share|fraction|energy|attribution|mass)\s+(?:\w+\s+){0,3}inside|"
                                                r"inside the (?:predicted )?region)\b", re.I)}
+_POINTING_RE = re.compile(r"\b(pass(?:es|ed)?|won|wins|succeed(?:s|ed)?|fail(?:s|ed)?|lost|loses|miss(?:es|ed)?)\s+(?:the\s+)?"
+                          r"pointing(?:\s+game|\s+test)?\b", re.I)
 _HIGH_RE = re.compile(r"\b(?:highest|largest|greatest|most|best|top|higher|larger|greater|more)\b", re.I)
 _LOW_RE = re.compile(r"\b(?:lowest|smallest|least|worst|lower|smaller|less|fewer)\b", re.I)
 _ALL_AGREE_RE = re.compile(r"\b(?:all|every|each of the)\s+(?:four\s+|three\s+|\w+\s+)?(?:explanation\s+)?(?:methods?|maps?|techniques)"
                            r"\s+(?:\w+\s+){0,2}(agree|concur|align|converge|coincide|highlight the same|show the same)\b"
                            r"|\b(?:the\s+)?(?:explanation\s+)?methods\s+(?:all\s+|broadly\s+|largely\s+|fully\s+)?"
                            r"(agree|concur|converge)\b", re.I)
+
+
+_ALL_METHODS_RE = re.compile(r"\b(?:all|every|each)(?: of the)?\s+(?:four\s+|three\s+)?(?:explanation\s+)?(?:methods?|maps?)\b",
+                             re.I)
+_IMPUTATIONS = {"baseline": re.compile(r"(?<!random )\bbaseline\b", re.I), "blur": re.compile(r"\bblur\w*", re.I)}
+_FAITHFULNESS_SCORE_RE = re.compile(r"\bfaithfulness(?:\s+score)?\b", re.I)
+
+
+def _faithfulness_claims(s: str, rows: dict[str, dict], mentions: list[tuple[int, int, str]]) -> list[Claim]:
+    """ "under blur, Grad-CAM had a higher faithfulness score than IG": compared per imputation (both when none is named)."""
+    claims = []
+    for m in _FAITHFULNESS_SCORE_RE.finditer(s):
+        window = s[max(0, m.start() - 30):m.start()] + " " + s[m.end():m.end() + 20]
+        high, low = _HIGH_RE.search(window), _LOW_RE.search(window)
+        named = [k for _, _, k in mentions]
+        if bool(high) == bool(low) or not named:
+            continue
+        imputations = [k for k, p in _IMPUTATIONS.items() if p.search(s)] or list(_IMPUTATIONS)
+        scores = {imp: {k: (((r.get("faithfulness") or {}).get(imp) or {}).get("score")) for k, r in rows.items()}
+                  for imp in imputations}
+        scores = {imp: {k: v for k, v in vals.items() if isinstance(v, (int, float))} for imp, vals in scores.items()}
+        wants_high = bool(high)
+        results = []
+        if re.search(r"\bthan\b", s[m.start():], re.I) and len(set(named)) >= 2:
+            a, b = named[0], next(k for k in named if k != named[0])
+            for imp, vals in scores.items():
+                if a in vals and b in vals:
+                    results.append(((vals[a] > vals[b]) == wants_high, f"{imp}: {vals[a]:g} vs {vals[b]:g}"))
+            label = f"{display_word(a)} {'higher' if wants_high else 'lower'} faithfulness than {display_word(b)}"
+        elif re.search(r"\b(?:highest|lowest|best|worst|most|least)\b", window, re.I):
+            for imp, vals in scores.items():
+                if vals:
+                    target = max(vals, key=vals.get) if wants_high else min(vals, key=vals.get)
+                    results.append((named[0] == target, f"{imp}: {display_word(target)} {vals[target]:g}"))
+            label = f"{display_word(named[0])}: {'highest' if wants_high else 'lowest'} faithfulness score"
+        else:
+            continue
+        if results:
+            claims.append(make_claim("relation", label, all(ok for ok, _ in results), "; ".join(r for _, r in results)))
+    return claims
 
 
 def _method_rows(cat: FactCatalogue) -> dict[str, dict]:
@@ -53,10 +96,19 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
     claims = []
     for m in _BEATS_RE.finditer(s):
         near = [k for a, b, k in mentions if a < m.start()] or [k for a, b, k in mentions]
-        if not near:
-            continue
-        says = not re.search(r"fails?|no better|not better|worse", m.group(0), re.I)
+        says = not re.search(r"fail|no better|not better|worse", m.group(0), re.I)
         says = says != is_negated_at(s, m.start(), m.end())
+        if not near and not _ALL_METHODS_RE.search(s[:m.start()]):
+            continue
+        if not near:  # "all four methods beat the random baseline"
+            if re.search(r"\bnot (?:all|every)\b", s[:m.start()], re.I):  # "not all methods beat random": some do not
+                losers = [k for k, r in rows.items() if r.get("beats_random") is False]
+                claims.append(make_claim("relation", "not all methods beat random", bool(losers), "every method beats random"))
+                continue
+            failing = [k for k, r in rows.items() if r.get("beats_random") is not None and bool(r["beats_random"]) != says]
+            claims.append(make_claim("relation", f"all methods {'beat' if says else 'do not beat'} random", not failing,
+                                     f"beats_random differs for {', '.join(display_word(k) for k in failing)}"))
+            continue
         only = re.search(r"\bonly\b", s[:m.start()], re.I)
         for key in (near[-1:] if not re.search(r"\b(?:and|both|all)\b", s[:m.start()], re.I) else near):
             fact = rows.get(key, {}).get("beats_random")
@@ -111,6 +163,16 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
             claims.append(make_claim("relation", f"{display_word(named[0])}: {'highest' if wants_high else 'lowest'} {metric}",
                                      ok, f"the {'highest' if wants_high else 'lowest'} {metric} is {display_word(target)}'s "
                                      f"({values[target]:g})"))
+    claims.extend(_faithfulness_claims(s, rows, mentions))
+    for m in _POINTING_RE.finditer(s):
+        near = [k for a, b, k in mentions if a < m.start()]
+        if not near:
+            continue
+        says = not re.match(r"fail|lost|miss", m.group(1), re.I)
+        says = says != is_negated_at(s, m.start(), m.end())
+        fact = (rows.get(near[-1], {}).get("localisation") or {}).get("pointing_game")
+        claims.append(make_claim("relation", f"{display_word(near[-1])} {'passes' if says else 'fails'} the pointing game",
+                                 fact is not None and bool(fact) == says, f"pointing_game for {display_word(near[-1])} is {fact}"))
     for m in _ALL_AGREE_RE.finditer(s):
         pairs = get(cat.raw, "comparison", "pairs", default=[]) or []
         verdicts = [p.get("verdict") for p in pairs if isinstance(p, dict)]
@@ -129,6 +191,52 @@ _DOMINANT_WORD_RE = re.compile(r"\b(?:dominant|dominated|drove|driven|drives|rel
 _MORE_THAN_RE = re.compile(r"\b(more|less|higher|lower|larger|smaller)\b[^.;]{0,40}?\bthan\b", re.I)
 
 
+_ORDINALS = {"first": 0, "top": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+_ORDINAL_RE = re.compile(r"\b(?:ranks?|ranked|ranking|places?|placed|comes?|came|is|was)\s+(?:the\s+)?"
+                         r"(first|top|second|third|fourth|last)\b(?!\s+(?:slice|step|run|seed))", re.I)
+_INTERACT_RE = re.compile(r"\binteract(?:s|ed|ing|ions?)?\b[^.;]{0,50}?\b(positive\w*|negative\w*|synerg\w*|amplif\w*|"
+                          r"redundan\w*|antagonis\w*|overlap\w*)", re.I)
+
+
+def _rank_and_interaction_claims(s: str, seqs: list[tuple[int, str]], shap: dict, regions: list[tuple[int, str]],
+                                 methods: list[str], cat: FactCatalogue) -> list[Claim]:
+    """ "T2 ranks second among the sequences" (the Shapley ranking of the region named, IG's shares when IG is
+    named) and "the sequences interact positively" (the sign of the Shapley pairwise interactions)."""
+    claims = []
+    explained = get(cat.raw, "explanations", "region", default="WT") or "WT"
+    region = regions[0][1] if regions else explained
+    for m in _ORDINAL_RE.finditer(s):
+        before = [q for p, q in seqs if p < m.start()]
+        if not before:
+            continue
+        if "integrated_gradients" in methods:
+            shares = get(cat.raw, "explanations", "integrated_gradients", "sequence_share", default={}) or {}
+            ranking = sorted(shares, key=shares.get, reverse=True)
+            source = "Integrated Gradients"
+        else:
+            ranking = list((shap.get(region) or {}).get("ranking") or [])
+            source = f"Shapley ({region})"
+        if not ranking:
+            continue
+        place = _ORDINALS[m.group(1).lower()]
+        claimed = before[-1]
+        actual = ranking[place] if -len(ranking) <= place < len(ranking) else None
+        ok = (actual == claimed) != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("relation", f"{display_word(claimed)} ranks {m.group(1).lower()}", ok,
+                                 f"the {source} ranking is {', '.join(display_word(q) for q in ranking)}"))
+    for m in _INTERACT_RE.finditer(s):
+        values = [float(v) for v in ((shap.get(region) or {}).get("interactions") or {}).values() if isinstance(v, (int, float))]
+        if not values:
+            continue
+        positive = bool(re.match(r"positive|synerg|amplif", m.group(1), re.I))
+        total = sum(values)
+        ok = (total > 0) == positive and total != 0
+        ok = ok != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("relation", f"sequences interact {'positively' if positive else 'negatively'} ({region})", ok,
+                                 f"the Shapley pairwise interactions for {region} sum to {total:g}"))
+    return claims
+
+
 def _sequences(s: str) -> list[tuple[int, str]]:
     return [(m.start(), SEQUENCE_TERMS[m.group(1).lower()]) for m in SEQUENCE_RE.finditer(s)]
 
@@ -137,12 +245,14 @@ def check_sequence_relations(s: str, cat: FactCatalogue) -> list[Claim]:
     """Dominant sequence bound to the region named ("T1ce drove the whole-tumour prediction") and
     per-method sequence shares compared ("IG attributes more to T1 than to T2")."""
     seqs = _sequences(s)
-    if not seqs:
+    if not seqs and not _INTERACT_RE.search(s):
         return []
     claims = []
     shap = get(cat.raw, "explanations", "shapley", "regions", default={}) or {}
     regions = [(p, r) for p, r in region_mentions(s) if r in shap]
     methods = [k for _, _, k in method_mentions(s)]
+    if not seqs:
+        return _rank_and_interaction_claims(s, seqs, shap, regions, methods, cat)
     dom = _DOMINANT_WORD_RE.search(s)
     if dom and regions and not methods:
         region = min(regions, key=lambda t: abs(t[0] - dom.start()))[1]
@@ -152,6 +262,7 @@ def check_sequence_relations(s: str, cat: FactCatalogue) -> list[Claim]:
         ok = bool(truth) and same != is_negated_at(s, dom.start(), dom.end())
         claims.append(make_claim("relation", f"dominant sequence for {region}: {display_word(claimed)}", ok,
                                  f"the Shapley dominant sequence for {region} is {truth or 'not computed'}"))
+    claims.extend(_rank_and_interaction_claims(s, seqs, shap, regions, methods, cat))
     cmp_m = _MORE_THAN_RE.search(s)
     if cmp_m and methods and len({q for _, q in seqs}) >= 2:
         shares = get(cat.raw, "explanations", methods[0], "sequence_share", default=None)

@@ -4,24 +4,41 @@ A number is supported only when a fact of the named quantity (region, method, se
 structure, side, measure word and unit all consistent) rounds to it at the precision
 written (hedged numbers within a few per cent, bounds as bounds, ranges as ranges). A
 number with no recognisable quantity fails. Sub-region shares ("ET is 40% of the core")
-are computed from the volumes, and "in every region" bounds are checked per region.
+are computed from the volumes, and "in every region" / "all three regions" claims are
+checked per region. The fact that names the most of what the words say wins: a share said of
+a sequence is that sequence's share (Shapley's per region when no method is named, IG's when
+IG or "attribution" is, the signed one only when "signed" is said), a share said of a side is
+that side's fraction, a count noun ("four lesions", "one slice") binds only to facts of that
+noun, thresholds only to words naming a threshold (and exactly), and a qualifier named
+(baseline or blur imputation, initial or final) excludes facts carrying the other one.
 Reading the number is :mod:`medbrain.agent.grounding.number_mentions`; reading its
-quantity is :mod:`medbrain.agent.grounding.number_context`.
+quantity is :mod:`medbrain.agent.grounding.number_context`; the facts as grounding sees them
+(extra key concepts, derived counts) are :mod:`medbrain.agent.grounding.number_facts`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medbrain.agent.grounding.lexicon import PERCENT_OF_TUMOUR_RE, REGION_TERMS
 from medbrain.agent.grounding.number_context import MODIFIERS, Context, SentenceContext, last_in
+from medbrain.agent.grounding.number_facts import QUALIFIERS, grounding_numbers, qualifier_of
 from medbrain.agent.grounding.number_mentions import NumberMention, find_numbers
 from medbrain.facts import Fact, FactCatalogue
 
 _LARGEST_RE = re.compile(r"\blargest (?:axial |cross[- ]sectional )?(?:cross[- ]section|slice|area|extent)\b", re.I)
 _EVERY_RE = re.compile(r"\b(?:in|for|across)\s+(?:every|each|all(?: three| four)?|any)(?: of the)?\s+(?:three\s+|four\s+)?"
                        r"(?:regions?|sub-?regions?|methods?)\b", re.I)
+# "all three regions have a Dice above 0.85": the regions as the subject, anywhere in the sentence
+_ALL_REGIONS_RE = re.compile(r"\b(?:all(?: three| four| the)?|every|each)(?: of the)?\s+(?:three\s+|four\s+)?(?:tumou?r\s+)?"
+                             r"(?:regions?|sub-?regions?)\b", re.I)
+_EACH_RE = re.compile(r"^\s*(?:%\s*)?each\b", re.I)
+_SEQUENCES_RE = re.compile(r"\bsequences\b", re.I)
+_QUALIFIER_TEXT = {"baseline": re.compile(r"(?<!random )(?<!random-)\bbaseline\b(?!\s+(?:map|maps))", re.I),
+                   "blur": re.compile(r"\bblur(?:red|ring)?\b", re.I),
+                   "initial": re.compile(r"\binitial(?:ly)?\b", re.I), "final": re.compile(r"\bfinal(?:ly)?\b", re.I)}
+_SIGNED_RE = re.compile(r"(?<!un)\bsigned\b", re.I)
 HEDGE_RELATIVE = 0.03  # "roughly 210 mL" for 213.74 mL: a hedged number may be off by 3 %
 _UNIT_COMPAT = {"mL": {"mL"}, "mm": {"mm"}, "mm2": {"mm2"}, "fraction": {"fraction"}, "s": {"s"}, "bits": {"bits"}}
 
@@ -34,6 +51,8 @@ def value_matches(n: NumberMention, fact: Fact) -> bool:
         written_scale = 0.01  # "99.4 of the tumour" style: percentages written without the sign
     lo = n.value * written_scale
     tol = 0.5 * 10 ** (-n.decimals) * abs(written_scale) + 1e-9
+    if "threshold" in fact.concepts and not n.hedged:
+        tol = 1e-9  # a threshold is a set constant: "0.9" is not the 0.85 cut-off rounded
     if n.hedged:
         tol = max(tol, HEDGE_RELATIVE * abs(v))
     if n.from_word and n.unit == "fraction":
@@ -65,8 +84,24 @@ def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: s
     core = fact.concepts - MODIFIERS - {"confidence", "fraction"}
     if not fact.headline and not (core and core <= (ctx.concepts | sentence_concepts | _IMPLIED.get(fact.unit, set()))):
         return False
+    if "threshold" in fact.concepts and "threshold" not in ctx.concepts:
+        return False  # a threshold (floor, cut-off) is cited only as one
+    if ("others" in fact.concepts) != n.others:
+        return False  # "three other components": the lesions besides the largest, and only those
+    if "signed" in fact.concepts and "q:signed" not in sentence_concepts:
+        return False  # IG's signed shares only when "signed" is said
+    if "q:signed" in sentence_concepts and fact.sequence and "signed" not in fact.concepts \
+            and "integrated_gradients" in fact.methods:
+        return False
+    for group, members in QUALIFIERS.items():
+        named = {q for q in members if "q:" + q in sentence_concepts}
+        carried = qualifier_of(fact.path, group)
+        if carried and named and carried not in named:
+            return False  # "blur imputation" is not the baseline-imputation score
     if fact.methods and not ctx.methods:
-        return False  # a method's result needs the method named
+        # a method's result needs the method named; per-sequence shares by region are Shapley's
+        if not (fact.sequence and ctx.sequence == fact.sequence and "shapley" in fact.methods):
+            return False
     if fact.region and ctx.region and ctx.region != fact.region:
         return False
     if ctx.methods and fact.methods and not (ctx.methods & fact.methods):
@@ -122,6 +157,8 @@ def _every_region(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_
     free = Context(None, ctx.methods, ctx.sequence, ctx.structure, ctx.side, ctx.concepts)
     facts = [f for f in numbers if f.region and _compatible(n, free, f, sentence_concepts)
              and (f.path.startswith("confidence.regions") or not f.path.startswith("confidence"))]
+    if ctx.sequence and any(f.sequence == ctx.sequence for f in facts):
+        facts = [f for f in facts if f.sequence == ctx.sequence]  # "FLAIR contributes 23% in every region"
     by_region: dict[str, Fact] = {}
     for f in sorted(facts, key=lambda f: not f.path.startswith("confidence.regions")):
         by_region.setdefault(f.region, f)
@@ -141,16 +178,61 @@ class NumberVerdict:
     fact_path: str | None = None
 
 
+def _sentence_concepts(sentence: str, sc: SentenceContext) -> set[str]:
+    """Concept words of the whole sentence, with the qualifiers it names (``q:blur``, ``q:signed``)."""
+    out = {c for _, c in sc.concepts}
+    out |= {"q:" + q for q, pattern in _QUALIFIER_TEXT.items() if pattern.search(sentence)}
+    if _SIGNED_RE.search(sentence):
+        out |= {"q:signed", "signed"}
+    return out
+
+
+def _narrowest(candidates: list[Fact], ctx: Context, explained_region: str) -> list[Fact]:
+    """The candidates that are about everything the words name: a number said of a sequence or a
+    side is that sequence's or side's share when one exists; Shapley's per-region shares default
+    to the explained region."""
+    if ctx.sequence and any(f.sequence == ctx.sequence for f in candidates):
+        candidates = [f for f in candidates if f.sequence == ctx.sequence]
+    if ctx.side and any(f.side == ctx.side for f in candidates):
+        candidates = [f for f in candidates if f.side == ctx.side]
+    if ctx.region is None:
+        candidates = [f for f in candidates if not (f.path.startswith("explanations.shapley.regions.")
+                                                    and f.region != explained_region)]
+    if ctx.counted:  # "four lesions", "one slice": a fact of that very noun
+        candidates = [f for f in candidates if ctx.concepts <= f.concepts]
+    return candidates
+
+
+def _each_sequence(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_concepts: set[str],
+                   explained_region: str) -> "NumberVerdict | None":
+    """ "the other three sequences contribute about 23% each": a share several sequences each hold."""
+    hits, seen = [], []
+    for seq in ("t1", "t1ce", "t2", "flair"):
+        per = Context(ctx.region, set(ctx.methods), seq, ctx.structure, ctx.side, set(ctx.concepts))
+        facts = _narrowest([f for f in numbers if f.sequence == seq and _compatible(n, per, f, sentence_concepts)],
+                           per, explained_region)
+        if facts:
+            seen.append(facts[0])
+            hits.extend(f for f in facts[:1] if value_matches(n, f))
+    if len(seen) < 2:
+        return None
+    ok = len(hits) >= 2
+    shown = ", ".join(f"{f.sequence} {f.display()}" for f in seen)
+    return NumberVerdict(n, ok, "" if ok else f"{n.raw}: no two sequences hold this share ({shown})",
+                         ",".join(f.path for f in hits) if ok else None)
+
+
 def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_region: str | None = None) -> list[NumberVerdict]:
     """Bind and check every number of one sentence."""
     mentions = find_numbers(sentence)
     if not mentions:
         return []
     sc = SentenceContext(sentence, carried_region)
-    sentence_concepts = {c for _, c in sc.concepts}
+    sentence_concepts = _sentence_concepts(sentence, sc)
     verdicts: list[NumberVerdict] = []
     previous: Context | None = None
-    numbers = catalogue.numbers()
+    numbers = grounding_numbers(catalogue)
+    explained_region = str(catalogue.get("explanations", "region") or "WT")
     for i, n in enumerate(mentions):
         prev_end = mentions[i - 1].end if i else 0
         next_start = mentions[i + 1].start if i + 1 < len(mentions) else len(sentence)
@@ -158,14 +240,23 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
         if n.unit == "fraction" and PERCENT_OF_TUMOUR_RE.match(sentence[n.end:]):
             ctx.concepts.discard("volume")
         previous = ctx
+        if ctx.requirement and n.bound:
+            n = replace(n, bound="")  # "requires a mean probability above 0.85": 0.85 is the threshold itself
         ratio = _subregion_ratio(sentence, n, last_in(sc.regions, 0, n.start), ctx, catalogue)
         if ratio is not None:
             verdicts.append(ratio)
             continue
-        if n.bound and _EVERY_RE.search(sentence[n.end:]):
+        every = _ALL_REGIONS_RE.search(sentence)
+        unnamed = every is not None and not [p for p, _ in sc.regions if not every.start() <= p < every.end()]
+        if not ctx.requirement and ((n.bound and (_EVERY_RE.search(sentence[n.end:]) or every)) or unnamed):
             verdicts.append(_every_region(n, ctx, numbers, sentence_concepts))
             continue
-        candidates = [f for f in numbers if _compatible(n, ctx, f, sentence_concepts)]
+        if ctx.sequence is None and _EACH_RE.match(sentence[n.end:]) and _SEQUENCES_RE.search(sentence):
+            each = _each_sequence(n, ctx, numbers, sentence_concepts, explained_region)
+            if each is not None:
+                verdicts.append(each)
+                continue
+        candidates = _narrowest([f for f in numbers if _compatible(n, ctx, f, sentence_concepts)], ctx, explained_region)
         if _LARGEST_RE.search(sentence) and any("largest" in f.concepts for f in candidates):
             candidates = [f for f in candidates if "largest" in f.concepts]  # "the largest cross-section is on slice 93"
         hit = next((f for f in candidates if value_matches(n, f)), None)

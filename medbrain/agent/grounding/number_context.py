@@ -33,6 +33,8 @@ class Context:
     structure: str | None = None
     side: str | None = None
     concepts: set[str] = field(default_factory=set)
+    counted: bool = False  # bound by the count noun right after it ("four lesions", "one slice")
+    requirement: bool = False  # framed as a rule ("requires a mean probability above 0.85")
 
 
 def _mentions(pattern: re.Pattern, text: str, table: dict) -> list[tuple[int, str]]:
@@ -65,10 +67,16 @@ def _first(items: list[tuple[int, str]], lo: int, hi: int) -> str | None:
 _LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
 
 
+_PAREN_LABEL_GAP_RE = re.compile(r"^\s*\(\s*$")
+_APPOSITION_RE = re.compile(r"^\s*\)")
+_REQUIREMENT_RE = re.compile(r"\b(?:requires?|required (?:for|to)|requirements?|criterion|criteria)\b", re.I)
+_NO_COMPOUND = {"share", "confidence", "volume", "slice", "lesions", "voxels", "structure"}
+
+
 def _label_after(s: str, end: int, items: list[tuple[int, str]]) -> str | None:
-    """A label written right after a number ("0.926 for TC", "15% on the right")."""
+    """A label written right after a number ("0.926 for TC", "15% on the right", "0.888 (TC)")."""
     for pos, value in items:
-        if end <= pos <= end + 30 and _LABEL_GAP_RE.match(s[end:pos]):
+        if end <= pos <= end + 30 and (_LABEL_GAP_RE.match(s[end:pos]) or _PAREN_LABEL_GAP_RE.match(s[end:pos])):
             return value
     return None
 
@@ -84,8 +92,10 @@ class SentenceContext:
         self.anatomy = [(p, ANATOMY_TERMS[k][0] or k) for p, k in
                         ((m.start(), m.group(1).lower()) for m in ANATOMY_RE.finditer(sentence))]
         self.sides = [(m.start(), m.group(1).lower()) for m in _SIDE_RE.finditer(sentence)]
-        self.concepts = [(m.start(), CONCEPT_TERMS[m.group(1).lower()]) for m in _CONCEPT_RE.finditer(sentence)
-                         if m.group(1) != "SLICE"]
+        spans = [(m.start(), m.end(), CONCEPT_TERMS[m.group(1).lower()]) for m in _CONCEPT_RE.finditer(sentence)
+                 if m.group(1) != "SLICE"]
+        self.concepts = [(p, c) for p, _, c in spans]
+        self._concept_ends = {p: e for p, e, _ in spans}
         self.carried_region = carried_region
 
     def context(self, n: NumberMention, prev_end: int, next_start: int, previous: Context | None,
@@ -98,6 +108,12 @@ class SentenceContext:
         clause = re.search(r"[;,.()]|\band\b", s[n.end:next_start])
         if clause:
             after_end = n.end + clause.start()
+        close = _APPOSITION_RE.match(s[n.end:next_start])
+        if close and re.search(r"\(\s*(?:[~≈]|about|around|roughly|approximately|nearly)?\s*$", s[:n.start], re.I):
+            # "all of the tumour (99.9%) is on the left": the words around the parentheses name it
+            rest = s[n.end + close.end():next_start]
+            stop = re.search(r"[;,.()]|\band\b", rest)
+            after_end = n.end + close.end() + (stop.start() if stop else len(rest))
         for attr, items in (("region", self.regions), ("sequence", self.sequences), ("structure", self.anatomy),
                             ("side", self.sides)):
             label = _label_after(s, n.end, items)
@@ -108,21 +124,45 @@ class SentenceContext:
         if ctx.region is None:
             ctx.region = self.carried_region
         local_methods = {v for p, v in self.methods if prev_end <= p < n.start}
-        ctx.methods = local_methods or {v for p, v in self.methods if p < n.start} or \
-            {v for p, v in self.methods if n.end <= p < after_end}
+        method_label = _label_after(s, n.end, self.methods)
+        ctx.methods = ({method_label} if method_label else set()) or local_methods or \
+            {v for p, v in self.methods if p < n.start} or {v for p, v in self.methods if n.end <= p < after_end}
+        if not ctx.methods and ctx.sequence and re.search(r"\battributions?\b", s, re.I):
+            ctx.methods = {"integrated_gradients"}  # "by signed attribution, T1 contributes 53%": IG's sequence shares
         # the measure word nearest before the number, or the count noun right after it
         before = [(p, c) for p, c in self.concepts if prev_end <= p < n.start]
-        after_noun = re.match(r"^\s*(?:[a-z-]+\s+)?(" + "|".join(COUNT_NOUNS) + r"|lesion|slice|voxel|structure)\b",
+        after_noun = re.match(r"^\s*(?:(?!of\b)[a-z-]+\s+)?(" + "|".join(COUNT_NOUNS) + r"|lesion|slice|voxel|structure|component)\b",
                               s[n.end:], re.I)
+        dimension = previous is not None and previous.concepts and re.match(
+            r"^\s*(?:mm|cm)?\s*(?:x|×|by)\s*$", s[prev_end:n.start], re.I)
         if after_noun:
-            ctx.concepts = {CONCEPT_TERMS.get(after_noun.group(1).lower(), after_noun.group(1).lower())}
-        elif not before and (after := [(p, c) for p, c in self.concepts if n.end <= p <= n.end + 12]):
+            noun = after_noun.group(1).lower()
+            ctx.concepts = {"slice_count" if noun in ("slice", "slices") else CONCEPT_TERMS.get(noun, noun)}
+            ctx.counted = not n.unit
+        elif dimension:  # "73.4 x 55.2 mm": the second number is the same kind of measure as the first
+            ctx.concepts = set(previous.concepts)
+        elif not before and (after := [(p, c) for p, c in self.concepts if n.end <= p <= min(n.end + 12, after_end)]):
             ctx.concepts = {after[0][1]}
+            end = self._concept_ends[after[0][0]]
+            for p, c in self.concepts:  # "a 0.5 probability threshold": the compound after it
+                if p > after[0][0] and re.fullmatch(r"[\s-]*", s[end:p]) and c not in _NO_COMPOUND:
+                    ctx.concepts.add(c)
+                    end = self._concept_ends[p]
         elif before:
             last_pos, primary = before[-1]
             ctx.concepts = {primary} | {c for p, c in before[:-1] if p >= last_pos - 20 and c in MODIFIERS}
+            chain = last_pos
+            for p, c in reversed(before[:-1]):  # "probability threshold", "TTA Dice": a compound names one quantity
+                if re.fullmatch(r"[\s-]*", s[self._concept_ends[p]:chain]) and c not in _NO_COMPOUND:
+                    ctx.concepts.add(c)
+                    chain = p
+                else:
+                    break
         elif previous is not None and previous.concepts and previous_unit == n.unit:
             ctx.concepts = set(previous.concepts)
+        if _REQUIREMENT_RE.search(s[clause_start:n.start]):
+            ctx.concepts.add("threshold")  # "high confidence requires a mean probability of 0.85": a rule's threshold
+            ctx.requirement = True
         if n.unit == "fraction":
             ctx.concepts.discard("lesions")  # "(~7%) components": a share, never a lesion count
         if ctx.concepts and ctx.concepts <= {"mean", "max", "longest", "perpendicular", "deletion", "insertion"}:
@@ -133,5 +173,5 @@ class SentenceContext:
 
 
 _CONCEPT_UNIT = {"area": "mm2", "product": "mm2", "diameter": "mm", "longest": "mm", "perpendicular": "mm",
-                 "extent": "mm", "volume": "mL"}
-MODIFIERS = {"mean", "max", "longest", "perpendicular", "deletion", "insertion", "tta", "uncertain", "largest"}
+                 "extent": "mm", "volume": "mL", "slice": "slice"}
+MODIFIERS = {"mean", "max", "longest", "perpendicular", "deletion", "insertion", "tta", "uncertain", "largest", "rano"}

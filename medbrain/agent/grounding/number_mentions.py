@@ -49,8 +49,12 @@ _LIST_GAP_RE = re.compile(r"^\s*(?:for|in|on)\s+(?:the\s+)?(?:WT|TC|ET|NCR|ED|wh
                           r"oedema|edema|necro\w*(?: core)?|left|right)\s*(?:,\s*(?:and\s+)?|\s+and\s+)$", re.I)
 _BETWEEN_RE = re.compile(rf"\bbetween\s+$", re.I)
 _DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by)\s*$", re.I)
-_WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?:\w+\s+)?("
+_WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?:(\w+)\s+)?("
                              + "|".join(COUNT_NOUNS) + r"|lesion|slice|structure|component)\b", re.I)
+# "the three other components": a count of the lesions besides the main one
+_OTHERS_RE = re.compile(r"^\s*(?:other|remaining|further|additional)\s+(?:[\w-]+\s+)?(?:lesions?|components?|foci|focus)\b", re.I)
+# "one dominant lesion": one member of the set, not its size
+_MEMBER_WORDS = {"dominant", "main", "largest", "large", "big", "principal", "major", "primary", "biggest"}
 
 
 _BOUND_RE = re.compile(r"\b(?P<not>not |no )?(?P<dir>more than|greater than|larger than|bigger than|over|above|exceeds?|"
@@ -76,6 +80,7 @@ class NumberMention:
     from_word: bool = False
     hedged: bool = False  # "about", "roughly", "~" before it
     bound: str = ""  # "min" ("more than 0.95": the value is a lower bound) | "max" ("fewer than 6%")
+    others: bool = False  # "three other lesions": the count besides the largest one
 
 
 def _to_float(text: str) -> float:
@@ -135,11 +140,15 @@ def find_numbers(sentence: str) -> list[NumberMention]:
         if any(s <= m.start() < e for s, e in taken):
             continue
         word = m.group(1).lower()
-        out.append(NumberMention(word, float(NUMBER_WORDS[word]), 0, m.start(), m.start() + len(m.group(1)),
-                                 from_word=True))
+        mention = NumberMention(word, float(NUMBER_WORDS[word]), 0, m.start(), m.start() + len(m.group(1)), from_word=True)
+        if NUMBER_WORDS[word] == 1 and (m.group(2) or "").lower() in _MEMBER_WORDS and not word.startswith("a"):
+            mention.bound = "min"  # "one dominant lesion" says there is at least one
+        out.append(mention)
     for m in _FRACTION_WORD_RE.finditer(sentence):
         if any(s <= m.start() < e for s, e in taken):
             continue
         out.append(NumberMention(m.group(1), _FRACTION_WORDS[m.group(1).lower()], 2, m.start(), m.start() + len(m.group(1)),
                                  unit="fraction", from_word=True, hedged=True))
+    for n in out:
+        n.others = bool(_OTHERS_RE.match(sentence[n.end:]))
     return sorted(out, key=lambda n: n.start)

@@ -3,7 +3,10 @@
 Trust, guarantees, accuracy percentages, "replaces expert review", clinical validation and
 exactness overstate an uncalibrated research tool and fail unless denied; "calibrated"
 must match the confidence tool's flag; under-segmentation statements must match the
-per-region flags. Confidence levels themselves are in
+per-region flags; over-segmentation (no tool assesses it) fails unless denied; "no ground
+truth" must match the Dice scores, and "Dice is lowest for the ET" their extremes; the
+methods' own flags (IG and SLICE convergence, SLICE stability/reliability, consistency across
+seeds) must match. Confidence levels themselves are in
 :mod:`medbrain.agent.grounding.confidence_claims`.
 """
 
@@ -12,9 +15,9 @@ from __future__ import annotations
 import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
-from medbrain.agent.grounding.mentions import region_mentions
+from medbrain.agent.grounding.mentions import method_mentions, region_mentions
 from medbrain.agent.grounding.text import is_negated_at
-from medbrain.facts import FactCatalogue, get
+from medbrain.facts import FactCatalogue, display_word, get
 
 _OVERCLAIM_RE = re.compile(
     r"\b(?:can|could|may|should) (?:safely |fully )?be (?:trusted|relied upon|relied on)\b|\bguarantee[sd]?\b|"
@@ -28,6 +31,78 @@ _OVERCLAIM_RE = re.compile(
     r"\baccurate to (?:within )?(?:a|one|\d)|\bexact(?:ly)? (?:boundar\w*|outline|delineation)\b|\bno errors?\b", re.I)
 _CALIBRATED_RE = re.compile(r"\b(?:well[- ])?calibrated\b", re.I)
 _UNDERSEG_RE = re.compile(r"\b(?:under-?segment\w*|possibly missed|likely missed|missed (?:parts|tumou?r))\b", re.I)
+
+
+_CONVERGED_RE = re.compile(r"\b(converged|converges|converge|convergence (?:was )?(?:reached|achieved))\b", re.I)
+_STABLE_RE = re.compile(r"\b(stable|stability check passed|reliable|reliably)\b", re.I)
+_CONSISTENT_RE = re.compile(r"\bconsistent\b[^.;]{0,30}?\b(?:across|over|between)\b[^.;]{0,20}?\b(?:seeds?|runs?|repeats?)\b", re.I)
+_OVERSEG_RE = re.compile(r"\bover-?segment\w*", re.I)
+_NO_TRUTH_RE = re.compile(r"\bno (?:ground[- ]truth|reference segmentation|reference)\b(?: (?:was|is) (?:available|supplied|provided|given))?"
+                          r"|\bdice (?:could|can|was) not (?:be )?(?:computed|calculated|measured)\b", re.I)
+_STATE_METHODS = {"integrated_gradients": ("integrated_gradients", "converged"), "slice": ("slice", "stability", "converged")}
+
+
+_DICE_TERM_RE = re.compile(r"\b(?:dice(?: scores?)?|segmentation (?:agreement|overlap|accuracy)|agreement with the (?:ground[- ]truth|reference)(?: segmentation)?|"
+                           r"overlap with the (?:ground[- ]truth|reference)(?: segmentation)?)\b", re.I)
+_EXTREME_RE = re.compile(r"\b(best|highest|strongest|greatest|lowest|worst|poorest|weakest)\b", re.I)
+
+
+def _dice_extreme_claims(s: str, cat: FactCatalogue) -> list[Claim]:
+    """ "agreement with the ground truth is best for the enhancing tumour": the region with the extreme Dice."""
+    scores = {k: float(v) for k, v in (get(cat.raw, "segmentation", "scores_vs_truth", default={}) or {}).items()
+              if isinstance(v, (int, float))}
+    term = _DICE_TERM_RE.search(s)
+    if len(scores) < 2 or not term:
+        return []
+    claims = []
+    for m in _EXTREME_RE.finditer(s):
+        near = [(abs(p - m.start()), r) for p, r in region_mentions(s) if r in scores and abs(p - m.start()) < 40]
+        if not near or abs(term.start() - m.start()) > 80:
+            continue
+        region = min(near)[1]
+        high = m.group(1).lower() in ("best", "highest", "strongest", "greatest")
+        target = max(scores, key=scores.get) if high else min(scores, key=scores.get)
+        ok = (target == region) != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("relation", f"{'highest' if high else 'lowest'} Dice for {region}", ok,
+                                 f"the {'highest' if high else 'lowest'} Dice is {target}'s ({scores[target]:g})"))
+    return claims
+
+
+def _method_state_claims(s: str, cat: FactCatalogue) -> list[Claim]:
+    """ "IG did not converge", "SLICE produced a stable and reliable explanation", "consistent across seeds":
+    the methods' own convergence, stability and consistency flags."""
+    claims = []
+    mentions = method_mentions(s)
+    for m in _CONVERGED_RE.finditer(s):
+        near = [k for a, b, k in mentions if a < m.start() and k in _STATE_METHODS]
+        if not near:
+            continue
+        flag = get(cat.raw, "explanations", *_STATE_METHODS[near[-1]])
+        says = not is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("relation", f"{display_word(near[-1])} {'converged' if says else 'did not converge'}",
+                                 flag is not None and bool(flag) == says, f"converged for {display_word(near[-1])} is {flag}"))
+    for m in _STABLE_RE.finditer(s):
+        near = [k for a, b, k in mentions if a < m.start() and k == "slice"]
+        if not near or re.search(r"\bmost\s+$", s[max(0, m.start() - 6):m.start()], re.I):
+            continue  # "the most reliable method" is the comparison's most-faithful claim
+        stability = get(cat.raw, "explanations", "slice", "stability", default={}) or {}
+        key = "converged" if m.group(1).lower() == "stable" else "reliable"
+        flag = stability.get(key) if key == "converged" else stability.get("reliable")
+        if key == "converged" and flag is None:
+            flag = stability.get("reliable")
+        says = not is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("relation", f"SLICE {'' if says else 'not '}{m.group(1).lower()}",
+                                 flag is not None and bool(flag) == says, f"SLICE stability {key} is {flag}"))
+    for m in _CONSISTENT_RE.finditer(s):
+        near = [k for a, b, k in mentions if a < m.start()]
+        if not near:
+            continue
+        flag = get(cat.raw, "explanations", near[-1], "consistency", "consistent")
+        says = not is_negated_at(s, m.start(), m.end())
+        ok = flag is not None and bool(flag) == says
+        claims.append(make_claim("relation", f"{display_word(near[-1])} {'consistent' if says else 'not consistent'} across seeds",
+                                 ok, "consistency across seeds was not measured" if flag is None else f"consistent is {flag}"))
+    return claims
 
 
 def check_reliability(s: str, cat: FactCatalogue) -> list[Claim]:
@@ -44,6 +119,15 @@ def check_reliability(s: str, cat: FactCatalogue) -> list[Claim]:
         calibrated = conf.get("calibrated")
         ok = calibrated is not None and bool(calibrated) != is_negated_at(s, m.start(), m.end())
         claims.append(make_claim("confidence", m.group(0), ok, f"calibrated={calibrated}"))
+    claims.extend(_method_state_claims(s, cat))
+    claims.extend(_dice_extreme_claims(s, cat))
+    for m in _OVERSEG_RE.finditer(s):
+        claims.append(make_claim("confidence", m.group(0), is_negated_at(s, m.start(), m.end()),
+                                 "no tool assesses over-segmentation"))
+    for m in _NO_TRUTH_RE.finditer(s):
+        scores = get(cat.raw, "segmentation", "scores_vs_truth", default={}) or {}
+        has = any(isinstance(v, (int, float)) for v in scores.values())
+        claims.append(make_claim("confidence", m.group(0), not has, "Dice against the reference was computed"))
     regions = conf.get("regions") or {}
     for m in _UNDERSEG_RE.finditer(s):
         near = [(abs(p - m.start()), r) for p, r in region_mentions(s) if r in regions]

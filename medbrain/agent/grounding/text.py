@@ -15,7 +15,7 @@ NEGATION_CUE_RE = re.compile(
     r"\b(?:(?:incorrect|wrong|false|inaccurate|misleading) to (?:say|describe|call|state|claim)|"
     r"(?:it is )?(?:untrue|false) that|"
     r"no|not|never|none|neither|nor|without|absent|lacks?|lacking|free of|cannot|can't|isn't|aren't|wasn't|"
-    r"weren't|doesn't|don't|didn't|won't|nothing)\b|n't\b", re.I)
+    r"weren't|doesn't|don't|didn't|won't|nothing|unlikely|improbable)\b|n't\b", re.I)
 # Cues that look negative but are not ("no doubt" asserts, "not only" adds).
 _FALSE_NEGATION_RE = re.compile(
     r"\b(?:no doubt|without (?:any )?doubt|not only|no longer than|nothing but|not least|no less than|"
@@ -31,7 +31,7 @@ _SCOPE_END_RE = re.compile(
 _DENIAL_AFTER_RE = re.compile(
     r"^\s*(?:(?!" + _COPULA + r"\b)[\w'/-]+\s+){0,8}?" + _COPULA
     + r"\s+(?:(?:entirely|completely|fully|largely|still|also|both|all)\s+)?"
-    r"(?:spared|unaffected|uninvolved|not\b|free\b|clear\b|intact|normal|absent|uninvolved)"
+    r"(?:spared|unaffected|uninvolved|not\b|free\b|clear\b|intact|normal|absent|uninvolved|unlikely\b)"
     r"|^\s*(?:spared|unaffected|uninvolved|(?:is|are)?\s*absent)\b", re.I)
 _MIXED_SCRIPT_WORD_RE = re.compile(r"\w+")
 
