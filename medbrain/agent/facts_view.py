@@ -49,22 +49,32 @@ def compact_facts(facts: dict[str, Any]) -> dict[str, Any]:
             if method in expl:
                 view[method] = _pick(expl[method], ("dominant_sequence", "sequence_share"))
                 stability = expl[method].get("stability")
-                if isinstance(stability, (int, float, dict)):  # SLICE reports a dict
+                if isinstance(stability, (int, float)):
                     view[method]["stability"] = stability
+                elif isinstance(stability, dict):  # SLICE reports a dict: keep its verdicts
+                    view[method]["stability"] = _pick(stability, ("reliable", "fidelity_adjusted_r2", "consistent"))
+        shapley = (expl.get("shapley") or {}).get("regions") or {}
+        if shapley:
+            view["shapley"] = {"regions": {r: _pick(v, ("share", "dominant_sequence")) for r, v in shapley.items()}}
         out["explanations"] = view
     comp = facts.get("comparison") or {}
     if comp:
         out["comparison"] = {
-            "methods": [_pick(x, ("method", "energy_inside_region", "max_inside_region", "deletion_auc"))
+            "methods": [_pick(x, ("method", "energy_inside_region", "max_inside_region", "deletion_auc", "insertion_auc"))
                         for x in comp.get("methods") or []],
             "pairs": [_pick(p, ("pair", "spearman", "iou_top10", "verdict")) for p in comp.get("pairs") or []],
             **_pick(comp, ("most_agreeing_pair", "least_agreeing_pair", "best_localised_method",
-                           "most_faithful_method", "mean_pairwise_spearman")),
+                           "most_faithful_method", "mean_pairwise_spearman", "faithfulness_verdict",
+                           "localisation_verdict", "not_beating_random")),
         }
+        rand = comp.get("randomisation")
+        if isinstance(rand, dict):
+            out["comparison"]["randomisation"] = _pick(rand, ("run", "passed", "failed"))
     conf = facts.get("confidence") or {}
     if conf:
         out["confidence"] = {
-            **_pick(conf, ("level", "method_agreement")),
+            **_pick(conf, ("level", "method_agreement", "calibrated", "likely_undersegmented_regions",
+                           "possibly_missed_regions")),
             "regions": {r: _pick(rc, ("level", "predicted_voxels", "mean_probability", "uncertain_fraction", "tta_dice"))
                         for r, rc in (conf.get("regions") or {}).items()},
             "lowered_by": [_pick(r, ("factor", "value", "threshold")) for r in conf.get("reasons") or []
