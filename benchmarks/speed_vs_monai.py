@@ -92,7 +92,7 @@ def commands(case: Path, threads: int, repeats: int, with_report: bool) -> list[
                 repeats),
     ]
     if with_report:
-        cmds.append(Command("medbrain report CASE --llm none (every method, full settings)",
+        cmds.append(Command("medbrain report CASE --llm none (every method, fast budget, 4-flip TTA)",
                             [*medbrain, "report", str(case), "--llm", "none", "--out", "{out}"], 1))
     return cmds
 

@@ -6,9 +6,14 @@ module registers its commands on import, in the order ``--help`` lists them.
 
 from __future__ import annotations
 
-from medbrain.cli import case_commands, chat_command, eval_commands, report_commands
+from importlib import import_module
+
 from medbrain.cli.app import app, main
 from medbrain.cli.common import LLM_CHOICES
 
-__all__ = ["LLM_CHOICES", "app", "main"]  # the command modules register themselves on import
-_COMMANDS = (case_commands, report_commands, chat_command, eval_commands)
+#: Imported in this order, so ``medbrain --help`` lists doctor, segment, explain, report, demo,
+#: chat, verify, eval, score (then train).
+COMMAND_MODULES = tuple(import_module(f"medbrain.cli.{name}")
+                        for name in ("case_commands", "report_commands", "chat_command", "eval_commands"))
+
+__all__ = ["COMMAND_MODULES", "LLM_CHOICES", "app", "main"]

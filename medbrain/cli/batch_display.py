@@ -11,11 +11,11 @@ from rich.table import Table
 from medbrain.cli.app import console, err_console
 
 STATUS_TEXT = {"ok": "ok", "done": "skipped (done; --force to redo)", "failed": "[red]failed[/]",
-                "busy": "[yellow]busy[/]", "interrupted": "[red]interrupted[/]", "not started": "[yellow]not started[/]"}
+               "busy": "[yellow]busy[/]", "interrupted": "[red]interrupted[/]", "not started": "[yellow]not started[/]"}
 
 
 def report_cases(items, out: Path, *, roots, settings, chat_model, ws_factory, formats: str,
-                  force: bool, max_revisions: int):
+                 force: bool, max_revisions: int):
     """Run the report on each item into its own folder under ``out``; print every case's status.
 
     A bad case is reported and the others go on. Returns the BatchResult (its exit_code:
