@@ -8,8 +8,6 @@ passes :func:`medbrain.agent.verifier.verify_text` — a property the tests chec
 
 from __future__ import annotations
 
-from typing import Any
-
 from medbrain.agent.facts import REGION_WORDS, get
 from medbrain.agent.method_section import SEQUENCE_NAMES, method_comparison, method_name, num, pct
 

@@ -235,7 +235,7 @@ def wrong_sentences(f: dict) -> list[tuple[str, str]]:
     if level:
         wrong_level = "high" if level != "high" else "low"
         add("confidence", f"Overall confidence is {wrong_level}.")
-        add("confidence", f"The model is highly confident in this segmentation." if level != "high"
+        add("confidence", "The model is highly confident in this segmentation." if level != "high"
             else "The segmentation is unreliable.")
         etl = get(f, "confidence", "regions", "ET", "level")
         if etl:

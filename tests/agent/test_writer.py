@@ -82,7 +82,7 @@ def test_real_case_sections_pass_and_say_what_the_comparison_found(index):
     losers = comp["not_beating_random"]
     assert ("Not better than a random map" in text) == bool(losers)
     for region, r in facts["explanations"]["shapley"]["regions"].items():
-        assert f"Sequence Shapley values for the" in text and f"({region}):" in text
+        assert "Sequence Shapley values for the" in text and f"({region}):" in text
     assert "randomisation sanity check was not run" in text  # fast-budget fixtures
 
 
