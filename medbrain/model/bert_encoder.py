@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-SUPPORTED_ACTIVATIONS = {"gelu": lambda x: F.gelu(x), "relu": F.relu, "gelu_new": lambda x: F.gelu(x, approximate="tanh")}
+SUPPORTED_ACTIVATIONS = {"gelu": F.gelu, "relu": F.relu, "gelu_new": lambda x: F.gelu(x, approximate="tanh")}
 
 
 @dataclass
@@ -73,8 +73,8 @@ class _SelfAttention(nn.Module):
 
     def forward(self, x: torch.Tensor, additive_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, n, w = x.shape
-        split = lambda t: t.view(b, n, self.heads, w // self.heads).transpose(1, 2)  # noqa: E731
-        q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
+        q, k, v = (t.view(b, n, self.heads, w // self.heads).transpose(1, 2)
+                   for t in (self.query(x), self.key(x), self.value(x)))
         scores = (q @ k.transpose(-1, -2)) * (w // self.heads) ** -0.5 + additive_mask
         probs = scores.softmax(dim=-1)
         return (probs @ v).transpose(1, 2).reshape(b, n, w), probs

@@ -252,21 +252,21 @@ def predict_slices(
     return variants[0] if len(variants) == 1 else np.mean(variants, axis=0)
 
 
-def small_components(mask: np.ndarray, min_voxels: int, keep_largest: bool = False) -> np.ndarray:
-    """The voxels of ``mask`` in 26-connected components of fewer than ``min_voxels`` voxels.
+def small_components(mask: np.ndarray, min_voxels: int, keep_largest: bool = False) -> tuple[np.ndarray, int]:
+    """The voxels of ``mask`` in 26-connected components of fewer than ``min_voxels`` voxels, and their count.
 
     ``keep_largest``: the largest component never counts as small, so a clean-up can shrink a
     multi-part finding but never erase a single small tumour.
     """
     if min_voxels <= 0 or not mask.any():
-        return np.zeros_like(mask, dtype=bool)
+        return np.zeros_like(mask, dtype=bool), 0
     lab, n = ndimage.label(mask, structure=CONNECT_26)  # as the lesion-wise metrics
     sizes = np.bincount(lab.ravel(), minlength=n + 1)
     small = sizes < min_voxels
     small[0] = False
     if keep_largest:
         small[1 + int(np.argmax(sizes[1:]))] = False
-    return small[lab]
+    return small[lab], int(small.sum())
 
 
 def probs_to_label(region_probs: np.ndarray, post: PostProcessing,
@@ -282,13 +282,12 @@ def probs_to_label(region_probs: np.ndarray, post: PostProcessing,
     record = {"wt_components_removed": 0, "wt_voxels_removed": 0, "et_components_relabelled": 0,
               "et_voxels_relabelled": 0}
     if post.min_wt_component_voxels:
-        small = small_components(label > 0, post.min_wt_component_voxels, keep_largest=True)
-        record["wt_components_removed"] = int(ndimage.label(small, structure=CONNECT_26)[1])
+        small, record["wt_components_removed"] = small_components(label > 0, post.min_wt_component_voxels,
+                                                                  keep_largest=True)
         record["wt_voxels_removed"] = int(small.sum())
         label[small] = 0
     if post.min_et_component_voxels:
-        small = small_components(label == 4, post.min_et_component_voxels)
-        record["et_components_relabelled"] = int(ndimage.label(small, structure=CONNECT_26)[1])
+        small, record["et_components_relabelled"] = small_components(label == 4, post.min_et_component_voxels)
         record["et_voxels_relabelled"] = int(small.sum())
         label[small] = 1
     if post.min_et_voxels and 0 < int((label == 4).sum()) < post.min_et_voxels:

@@ -15,7 +15,7 @@ from medbrain.facts import METHOD_NAMES
 #: What each tool (or writing step) is called on screen.
 STEP_NAMES: dict[str, str] = {
     "load": "loading", "segment": "segmenting", "measure": "measuring",
-    **{method: name for method, name in METHOD_NAMES.items()},
+    **METHOD_NAMES,
     "shapley": "sequence Shapley values", "compare_methods": "comparing the methods",
     "randomisation": "randomisation check", "confidence": "confidence", "figure": "figure",
 }
