@@ -39,6 +39,12 @@ def keep_mask(subset: str) -> list[bool]:
     return [s in names for s in SEQUENCES]
 
 
+def run_fold(run: Path, position: int) -> int:
+    """The fold a run held out (its train_config.json), else its position in --runs."""
+    config = run / "train_config.json"
+    return int(json.loads(config.read_text()).get("fold", position)) if config.is_file() else position
+
+
 def save_probs(path: Path, probs: np.ndarray, truth_crop: np.ndarray, fold: int,
                spacing: tuple[float, ...], truth_voxels: int) -> None:
     """One held-out case's probabilities (uint8, 1/255 steps) and cropped truth, for post-processing CV."""
@@ -65,8 +71,8 @@ def main() -> None:
     mode, _, stride = args.slices.partition(":")
     schedule = SliceSchedule(mode=mode, **({"stride": int(stride)} if stride else {}))
     rows: list[dict] = []
-    models = [(fold, load_checkpoint(Path(run) / "best_dice.safetensors"),
-               json.loads((Path(run) / "split.json").read_text())["val"]) for fold, run in enumerate(args.runs.split(","))]
+    models = [(run_fold(Path(run), i), load_checkpoint(Path(run) / "best_dice.safetensors"),
+               json.loads((Path(run) / "split.json").read_text())["val"]) for i, run in enumerate(args.runs.split(","))]
     for subset in subsets:  # every case with all sequences first, then each subset
         for fold, ckpt, val_cases in models:
             for case_id in val_cases:

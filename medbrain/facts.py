@@ -129,10 +129,12 @@ KEY_CONCEPTS: dict[str, str] = {
 _HEADLINE = re.compile(
     r"^(?:measurements\.(?:volumes_ml\.\w+|lesions\.(?:count|count_including_specks)|largest_axial_slice\.\w+|"
     r"rano\.\w+|wt_bidimensional\.\w+|side\.\w+|location\.structures\[\d+\]\.\w+|location\.fraction_outside_atlas_structures|"
-    r"centroid\.world_mm\[\d\])|segmentation\.scores_vs_truth\.\w+|explanations\.slice_index|"
+    r"centroid\.world_mm\[\d\])|segmentation\.scores_vs_truth\.\w+|case\.expected_accuracy\.dice\.\w+|explanations\.slice_index|"
     r"explanations\.\w+\.(?:sequence_share\.\w+|shapley\.\w+.*|relative_delta|stability\.\w+|superpixels|retained|seconds|tokens|layers|heads)|"
     r"explanations\.shapley\..*|comparison\.(?:methods\[\d+\]\.\w+(?:\.\w+)?|pairs\[\d+\]\.\w+|mean_pairwise_spearman|[a-z_]+)|"
     r"confidence\.(?:regions\.\w+\.\w+|method_agreement|[a-z_]+))$")
+# Of the case facts only the expected Dice for the sequences present is citable (identifiers never are).
+_CITABLE_CASE = re.compile(r"^case\.expected_accuracy\.dice\.\w+$")
 # Never cited: identifiers, hashes, shapes, curves, settings internals.
 _NEVER = re.compile(r"(sha256|\.shape|\.map\.|curve|token_map|peak|_xy|\.steps\[|sigma_adjusted|top_superpixels|"
                     r"\.target\.|settings_requested|definitions|\.voxel\[|spacing|axial_axis|midline_x_mm|"
@@ -238,7 +240,7 @@ class FactCatalogue:
         for path, value, ctx in _walk(facts, "", {}):
             if value is None or (isinstance(value, float) and not math.isfinite(value)):
                 continue
-            if _NEVER.search(path) or path.startswith("case."):
+            if _NEVER.search(path) or (path.startswith("case.") and not _CITABLE_CASE.match(path)):
                 continue
             unit = _unit_of(path, value)
             precision = _stored_precision(value) if isinstance(value, float) else 0

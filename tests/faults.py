@@ -177,9 +177,25 @@ def _label_as_flair(case: Path) -> Path:
 
 
 def _all_negative(case: Path) -> Path:
+    """Every voxel negative and no constant background: nothing tells the brain from the rest."""
+    rng = np.random.default_rng(0)
     for m in MODS:
         f = image_file(case, m)
-        rewrite(f, data_of(f).astype(np.float32) - 5000.0)
+        d = data_of(f).astype(np.float32)
+        rewrite(f, d - 5000.0 - (d == 0) * rng.uniform(1.0, 100.0, d.shape).astype(np.float32))
+    return case
+
+
+def _zscored_negative_background(case: Path) -> Path:
+    """Normalised after skull stripping: the background is one constant below every brain voxel."""
+    for m in MODS:
+        f = image_file(case, m)
+        d = data_of(f).astype(np.float32)
+        brain = d != 0
+        z = (d[brain] - d[brain].mean()) / d[brain].std()
+        d[brain] = z
+        d[~brain] = z.min() - 1.0
+        rewrite(f, d)
     return case
 
 
@@ -352,4 +368,5 @@ CORPUS: tuple[Kind, ...] = (
     Kind("two_cases_in_one_folder", _two_cases_in_one_folder, CaseNotFoundError, ("several cases", "Other_0002")),
     Kind("all_negative_intensities", _all_negative, None, ("no zero background", "Every voxel is negative")),
     Kind("already_zscored", _already_zscored, None, ()),
+    Kind("zscored_negative_background", _zscored_negative_background, None, ()),
 )

@@ -76,7 +76,8 @@ def add_phi(case_dir: Path) -> None:
 @pytest.mark.parametrize("kind", CORPUS, ids=[k.name for k in CORPUS])
 def test_corpus_through_segment(kind, case, earlier_out, ckpt):
     before = snapshot(earlier_out)
-    result = invoke("segment", kind.build(case), "--out", earlier_out, "--checkpoint", ckpt, "--no-tta")
+    strict = ("--require-all",) if kind.name == "missing_modality" else ()  # the library's verdict
+    result = invoke("segment", kind.build(case), "--out", earlier_out, "--checkpoint", ckpt, "--no-tta", *strict)
     if kind.error is None:
         assert_clean(result, 0, "predicted volumes", *kind.words)
         if not kind.words:
@@ -211,7 +212,7 @@ def batch(tmp_path_factory, ckpt, template):
     for f in tiny_case(root / "elsewhere", "Leak", seed=7).iterdir():
         os.symlink(f, leak / f.name)
     out = root / "out"
-    args = ("report", "--data-dir", data, "--out", out, "--checkpoint", ckpt, "--fast", "--no-tta")
+    args = ("report", "--data-dir", data, "--out", out, "--checkpoint", ckpt, "--fast", "--no-tta", "--require-all")
     first = invoke(*args)
     return {"data": data, "out": out, "args": args, "first": first, "phi": phi, "root": root}
 
@@ -302,9 +303,28 @@ def test_case_held_by_another_run_is_busy_not_redone(batch, ckpt):
 def test_data_dir_holding_only_a_bad_case_names_the_problem(tmp_path, template, ckpt):
     bad = Path(shutil.copytree(template, tmp_path / "data" / CASE_ID))
     image_file(bad, "flair").unlink()
-    result = invoke("report", "--data-dir", tmp_path / "data", "--out", tmp_path / "out", "--checkpoint", ckpt)
+    result = invoke("report", "--data-dir", tmp_path / "data", "--out", tmp_path / "out", "--checkpoint", ckpt,
+                    "--require-all")
     out = assert_clean(result, 1, "missing modality flair", "1 case(s) failed")
     assert "No cases found" not in out
+
+
+def test_report_of_a_case_missing_sequences_says_which_were_used(tmp_path, template, ckpt):
+    case = Path(shutil.copytree(template, tmp_path / "data" / CASE_ID))
+    image_file(case, "t1").unlink()
+    image_file(case, "t2").unlink()
+    result = invoke("report", "--data-dir", tmp_path / "data", "--out", tmp_path / "out", "--checkpoint", ckpt,
+                    "--fast", "--no-tta")
+    assert_clean(result, 0, "has no t1, t2 image", "segmented from t1ce, flair only")
+    folder = tmp_path / "out" / CASE_ID
+    md, doc = (folder / "report.md").read_text(), json.loads((folder / "report.json").read_text())
+    case_facts = doc["facts"]["case"]
+    assert case_facts["sequences"] == ["t1ce", "flair"] and case_facts["sequences_missing"] == ["t1", "t2"]
+    assert case_facts["expected_accuracy"] == {"sequences": "t1ce+flair", "measured": False}  # tiny model: no table
+    assert "Sequences missing" in md and "T1, T2" in md
+    assert "No cross-validated accuracy exists for t1ce+flair" in md
+    levels = {r: v["level"] for r, v in doc["facts"]["confidence"]["regions"].items()}
+    assert "high" not in levels.values(), levels  # an unmeasured subset is never high confidence
 
 
 # --------------------------------------------------------------------------- chat

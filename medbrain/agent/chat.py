@@ -214,6 +214,8 @@ class ChatSession:
                 facts = self.ws.load(path)
                 self._remember_case(path)
                 yield ChatEvent("notice", f"Loaded {facts['case_id']} {tuple(facts['shape'])}.")
+                for warning in self.ws.case.warnings:  # e.g. the sequences missing and what that costs
+                    yield ChatEvent("notice", f"Warning: {warning}")
             elif cmd == "/facts":
                 facts = self.ws.facts if not arg else self.ws.facts.get(arg, {})
                 yield ChatEvent("notice", json.dumps(facts, indent=1, default=str)[:4000])

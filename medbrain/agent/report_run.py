@@ -1,20 +1,27 @@
-"""One case through the report graph: analysis, writing, verification, files on disk."""
+"""One case through the two report graphs, then files on disk.
+
+``generate_report``: the analysis graph (:mod:`medbrain.agent.analysis_graph`) turns the case
+into facts and a montage; the writing graph (:mod:`medbrain.agent.writing_graph`) turns the
+facts into the verified assessment; this module then builds the document and writes each
+file once.
+"""
 
 from __future__ import annotations
 
 import importlib.metadata as md
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
 from medbrain import __version__
-from medbrain.agent.graph import SUMMARY_KEY, GraphOptions, ReportAgent
+from medbrain.agent.analysis_graph import AnalysisGraph
 from medbrain.agent.llm import LLMSettings, backend_description, supports_images
 from medbrain.agent.state import ReportState
-from medbrain.agent.writer import SECTION_KEYS
+from medbrain.agent.writer import SECTION_KEYS, SUMMARY_KEY
+from medbrain.agent.writing_graph import WritingGraph, WritingOptions
 from medbrain.data.discovery import CaseFiles
 from medbrain.data.writing import save_label_map
 from medbrain.io import atomic_write_lines
@@ -37,6 +44,7 @@ class ReportOutcome:
     fallback_sections: int
     revisions: int
     state: ReportState = field(repr=False, default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # the report's warnings (case, writing)
 
 
 def package_versions() -> dict[str, str]:
@@ -49,8 +57,7 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def build_document(state: ReportState, ws: CaseWorkspace, settings: LLMSettings, seconds: float,
-                   llm_log: list[dict[str, Any]]) -> ReportDocument:
+def build_document(state: ReportState, ws: CaseWorkspace, settings: LLMSettings, seconds: float) -> ReportDocument:
     sections = []
     for key in SECTION_KEYS:
         result = state["verification"][key]
@@ -76,7 +83,7 @@ def build_document(state: ReportState, ws: CaseWorkspace, settings: LLMSettings,
         "checkpoint_integrity": ws.checkpoint.integrity,
         "transformer": ws.checkpoint.metadata.get("transformer"),
         "llm": backend_description(settings),
-        "llm_calls": llm_log,
+        "llm_calls": list(state.get("llm_calls") or []),
         "seed": ws.seed,
         "tta": ws.tta,
         "packages": package_versions(),
@@ -119,30 +126,29 @@ def generate_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     workspace.log.path = None  # kept in memory; written once, atomically, with this report
     workspace.load(case_path, files=files)  # discovered once: the graph's load step finds it held
-    tools = build_tools(workspace, roots)
-    work_dir = out_dir / ".work"
+    work_dir = out_dir / ".work"  # the montage, until write_report copies it into figures/
     work_dir.mkdir(exist_ok=True)
-    options = GraphOptions(max_revisions=max_revisions, figure_dir=work_dir, drafting=drafting,
-                           attach_image=llm is not None and supports_images(settings))
-    files: dict[str, Path] = {}
-
-    def render(state: ReportState) -> dict:
-        doc = build_document(state, workspace, settings, time.perf_counter() - start, options.llm_log)
-        pred = save_label_map(workspace.prediction.label, workspace.case, out_dir / f"{workspace.case.case_id}_pred.nii.gz")
-        files["tool_log"] = atomic_write_lines(out_dir / "tool_calls.jsonl", workspace.log.entries)
-        files.update(write_report(doc, out_dir, formats))
-        files["prediction"] = pred
-        return {}
-
-    options.render = render
-    agent = ReportAgent(workspace, tools, llm, options)
-    state = agent.run(case_path)
-    for leftover in work_dir.glob("*"):
-        leftover.unlink()
-    work_dir.rmdir()
+    try:
+        analysis = AnalysisGraph(workspace, figure_dir=work_dir).run(case_path)
+        options = WritingOptions(max_revisions=max_revisions, drafting=drafting, on_step=workspace.log.step,
+                                 attach_image=llm is not None and supports_images(settings),
+                                 refresh_facts=lambda: dict(workspace.facts))
+        tools = build_tools(workspace, roots) if llm is not None else []
+        written = WritingGraph(llm, tools, options).run(analysis["facts"], figures=analysis.get("figures"),
+                                                        warnings=analysis.get("warnings"))
+        state: ReportState = {**analysis, **written}
+        workspace.log.step("writing files")
+        doc = build_document(state, workspace, settings, time.perf_counter() - start)
+        written_files: dict[str, Path] = {
+            "prediction": save_label_map(workspace.prediction.label, workspace.case,
+                                         out_dir / f"{workspace.case.case_id}_pred.nii.gz"),
+            "tool_log": atomic_write_lines(out_dir / "tool_calls.jsonl", workspace.log.entries)}
+        written_files.update(write_report(doc, out_dir, formats))
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
     sources = state["sources"]
     return ReportOutcome(
-        case_id=workspace.case.case_id, out_dir=out_dir, files=files, seconds=time.perf_counter() - start,
+        case_id=workspace.case.case_id, out_dir=out_dir, files=written_files, seconds=time.perf_counter() - start,
         verified_sections=sum(state["verification"][k]["passed"] for k in SECTION_KEYS),
         fallback_sections=sum(sources[k] == "grounded-fallback" for k in SECTION_KEYS),
-        revisions=state.get("revisions", 0), state=state)
+        revisions=state.get("revisions", 0), state=state, warnings=list(doc.warnings))

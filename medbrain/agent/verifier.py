@@ -28,6 +28,7 @@ from typing import Any
 from medbrain.agent.grounding.claim import Claim
 from medbrain.agent.grounding.confidence_claims import check_confidence
 from medbrain.agent.grounding.content_claims import check_clinical, check_meta, check_names
+from medbrain.agent.grounding.input_claims import check_input_sequences
 from medbrain.agent.grounding.location_claims import check_anatomy, check_sides, check_subregions
 from medbrain.agent.grounding.location_relations import (
     check_compound_lobes, check_laterality, check_structure_rank, check_subregion_proportions,
@@ -116,7 +117,7 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
                   check_sequences, check_confidence, check_clinical, check_names,
                   check_laterality, check_structure_rank, check_subregion_proportions,
                   check_method_results, check_reliability, check_compound_lobes,
-                  check_sequence_relations):
+                  check_sequence_relations, check_input_sequences):
         result.claims.extend(check(sentence, cat))
     result.claims.extend(check_meta(sentence))
     return result

@@ -12,6 +12,7 @@ from medbrain.agent.facts import REGION_WORDS, get
 from medbrain.agent.method_section import SEQUENCE_NAMES, method_comparison, method_name, num, pct
 
 SECTION_KEYS = ("clinical_assessment", "method_comparison", "confidence", "recommendations")
+SUMMARY_KEY = "patient_summary"  # the plain-language summary written beside the four sections
 
 
 def _volumes_sentence(vol: dict[str, float]) -> list[str]:
@@ -110,7 +111,10 @@ def confidence_section(facts: dict) -> str:
         lines.append("The confidence levels come from heuristic thresholds, not from a calibration against errors.")
     if conf.get("method_agreement") is not None:
         lines.append(f"Agreement between explanation methods: {num(conf['method_agreement'])} (mean pairwise Spearman).")
-    lowering = [r for r in conf.get("reasons", []) if r.get("effect") == "lowers"]
+    sequences = sequences_sentence(facts.get("case") or {})
+    if sequences:
+        lines.append(sequences)
+    lowering = [r for r in conf.get("reasons", []) if r.get("effect") == "lowers" and r.get("value") is not None]
     for r in lowering[:4]:
         what = str(r["factor"]).removesuffix(f"_{r.get('region')}").replace("_", " ")
         lines.append(f"Lowers confidence: {(r.get('region') or '') + ' ' if r.get('region') else ''}{what} {num(r['value'])} "
@@ -120,6 +124,22 @@ def confidence_section(facts: dict) -> str:
     return "\n".join(lines)
 
 
+def sequences_sentence(case: dict) -> str:
+    """For a case without all four sequences: which were used and what cross-validation measured for them."""
+    missing = case.get("sequences_missing") or []
+    if not missing:
+        return ""
+    used = " and ".join(SEQUENCE_NAMES.get(q, q) for q in case.get("sequences") or [])
+    text = f"Segmented from {used} only ({' and '.join(SEQUENCE_NAMES.get(q, q) for q in missing)} missing)"
+    expected = case.get("expected_accuracy") or {}
+    dice = expected.get("dice") or {}
+    if not expected.get("measured") or not dice:
+        return text + "; no cross-validated accuracy exists for these sequences, so no region is rated high."
+    parts = [f"{num(dice[r])} for the {REGION_WORDS.get(r, r)}" for r in ("WT", "TC", "ET") if r in dice]
+    return (text + "; with these sequences cross-validation measured Dice "
+            + ", ".join(parts[:-1]) + f" and {parts[-1]}; each region's level is capped accordingly.")
+
+
 def recommendations(facts: dict) -> str:
     m = facts.get("measurements") or {}
     vol = m.get("volumes_ml") or {}
@@ -127,10 +147,15 @@ def recommendations(facts: dict) -> str:
     largest = m.get("largest_axial_slice")
     if largest:
         lines.append(f"- Start the review at axial slice {largest['slice_index']}, the largest cross-section.")
-    ig = get(facts, "explanations", "integrated_gradients", default={}) or {}
-    dom = ig.get("dominant_sequence")
-    if dom:
-        lines.append(f"- The prediction relied most on {SEQUENCE_NAMES.get(dom, dom)}: check that sequence for artefacts.")
+    region = get(facts, "explanations", "region", default="WT") or "WT"
+    shap = get(facts, "explanations", "shapley", "regions", region, "dominant_sequence")
+    ig = get(facts, "explanations", "integrated_gradients", "dominant_sequence")
+    if shap:  # name the source and the region: IG and Shapley, and the regions, may differ
+        lines.append(f"- The {REGION_WORDS.get(region, region)} prediction relied most on "
+                     f"{SEQUENCE_NAMES.get(shap, shap)} (Shapley values): check that sequence for artefacts.")
+    elif ig:
+        lines.append(f"- Integrated Gradients attributed most to {SEQUENCE_NAMES.get(ig, ig)}: check that "
+                     "sequence for artefacts.")
     if vol.get("WT", 0.0) > 0 and vol.get("ET", 0.0) <= 0:
         lines.append("- No enhancing tumour was predicted: confirm on the T1ce sequence before relying on that.")
     for r in (get(facts, "confidence", "likely_undersegmented_regions", default=[]) or []):

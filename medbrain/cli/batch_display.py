@@ -60,6 +60,8 @@ def report_cases(items, out: Path, *, roots, settings, chat_model, ws_factory, f
         if res.renamed and res.folder is not None:
             console.print(escape(f"{res.label}: its folder is {res.folder.name}, because another input under this "
                                  "--out already has the plain name (folders are unique per input)."), highlight=False)
+        for note in getattr(res.outcome, "warnings", None) or []:  # also in the report itself
+            err_console.print(f"[yellow]Warning ({escape(res.label)}):[/] {escape(note)}", highlight=False)
     print_batch_end(result)
     return result
 

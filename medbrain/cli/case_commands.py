@@ -15,7 +15,7 @@ from rich.table import Table
 
 from medbrain import __version__
 from medbrain.cli.app import app, console, err_console
-from medbrain.cli.common import BUDGET_HELP, SLICES_HELP, check_budget, check_slices, print_warnings
+from medbrain.cli.common import BUDGET_HELP, REQUIRE_ALL_HELP, SLICES_HELP, check_budget, check_slices, print_warnings
 from medbrain.pipeline.setup import check_device, resolve_device
 from medbrain.errors import MedBrainError
 
@@ -71,8 +71,10 @@ def segment(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     save_probabilities: bool = typer.Option(False, "--probabilities", "--save-probabilities", help="Also write <id>_probs.nii.gz: WT/TC/ET probabilities (4-D NIfTI, float32, input geometry)."),
     slices: str = typer.Option("tumour", "--slices", help=SLICES_HELP),
+    require_all: bool = typer.Option(False, "--require-all", help=REQUIRE_ALL_HELP),
 ) -> None:
     """Segment one case; write the label map in the input's geometry and label convention."""
+    from medbrain.data.discovery import resolve_case
     from medbrain.data.loading import load_case
     from medbrain.io import check_output_file, ensure_output_dir
     from medbrain.model.default import resolve_checkpoint
@@ -83,7 +85,7 @@ def segment(
     check_device(device)
     check_slices(slices)
     ckpt_path = resolve_checkpoint(checkpoint)
-    loaded = load_case(case, with_label=False)
+    loaded = load_case(resolve_case(case, allow_missing=not require_all), with_label=False)
     pred_path = check_output_file(out / f"{loaded.case_id}_pred.nii.gz", "prediction file")
     probs_path = check_output_file(out / f"{loaded.case_id}_probs.nii.gz", "probabilities file")
 
@@ -96,7 +98,12 @@ def segment(
     dev = resolve_device(device)
     ckpt = load_checkpoint(ckpt_path, device=dev)
     post = PostProcessing(**ckpt.metadata.get("postprocessing", {}))
-    print_warnings(loaded.warnings, ckpt)
+    notes = list(loaded.warnings)
+    if loaded.files.missing:
+        from medbrain.model.expected_accuracy import accuracy_note, expected_accuracy
+
+        notes.insert(1, accuracy_note(expected_accuracy(ckpt.metadata, loaded.sequences)))
+    print_warnings(notes, ckpt)
     start = time.perf_counter()
     with Progress(console=err_console, transient=True) as progress:
         task = progress.add_task(escape(f"{loaded.case_id}: segmenting"), total=None)
@@ -134,6 +141,7 @@ def explain(
     device: str = typer.Option("auto", "--device"),
     budget: str = typer.Option("fast", "--budget", help=BUDGET_HELP),
     slices: str = typer.Option("tumour", "--slices", help=SLICES_HELP),
+    require_all: bool = typer.Option(False, "--require-all", help=REQUIRE_ALL_HELP),
 ) -> None:
     """Run every explanation and analysis tool on one slice; write figures and one JSON of every number."""
     from medbrain.data.discovery import resolve_case
@@ -157,7 +165,7 @@ def explain(
     if slice_ != "auto" and not slice_.lstrip("-").isdigit():
         raise ConfigError(f"--slice must be 'auto' or an integer, got {slice_!r}.")
     ckpt_path = resolve_checkpoint(checkpoint)
-    resolve_case(case)  # a bad path fails here, before the model libraries load
+    resolve_case(case, allow_missing=not require_all)  # a bad path fails here, before the model libraries load
 
     from medbrain.model.checkpoint import load_checkpoint
     from medbrain.model.inference import SliceSchedule
@@ -169,7 +177,7 @@ def explain(
     dev = resolve_device(device)
     ckpt = load_checkpoint(ckpt_path, device=dev)
     ws = CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, log=ToolLog(), budget=budget,  # this run's log,
-                       slices=SliceSchedule(slices))  # written once at the end
+                       slices=SliceSchedule(slices), require_all=require_all)  # written once at the end
     with Progress(console=err_console, transient=True) as progress:
         ws.log.listener = StepProgress(progress, label=case.name)
         done = run_explain(ws, case, out, region=region, slice_=slice_, methods=chosen,

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from medbrain.cli.app import app, console
-from medbrain.cli.common import chat_llm, print_warnings
+from medbrain.cli.common import REQUIRE_ALL_HELP, chat_llm, print_warnings
 from medbrain.pipeline.setup import make_workspace
 
 @app.command()
@@ -25,6 +25,7 @@ def chat(
     out: Path = typer.Option(Path("medbrain-chat-reports"), "--out", help="Where /report writes."),
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("auto", "--device"),
+    require_all: bool = typer.Option(False, "--require-all", help=REQUIRE_ALL_HELP),
 ) -> None:
     """Interactive chat about a case: the LLM calls the tools; answers stream; memory persists."""
     from medbrain.agent.chat import ChatSession, open_checkpointer
@@ -37,9 +38,9 @@ def chat(
     roots_list = list(data_root or ([case.parent] if case else []))
     if not roots_list:
         raise ConfigError("Give a CASE or --data-root DIR so the tools know which folders they may read.")
-    roots = AllowedRoots.of(*roots_list)
+    roots = AllowedRoots.of(*roots_list, require_all=require_all)
     settings, chat_model = chat_llm(llm, model, gguf, seed)
-    ws = make_workspace(checkpoint, device, tta=True, seed=seed, fast=True)
+    ws = make_workspace(checkpoint, device, tta=True, seed=seed, fast=True, require_all=require_all)
     print_warnings([], ws.checkpoint)
 
     out_root = OutputRoot.of(out)

@@ -10,7 +10,8 @@ from rich.markup import escape
 
 from medbrain.cli.app import app, console
 from medbrain.cli.batch_display import report_cases
-from medbrain.cli.common import BUDGET_HELP, SLICES_HELP, chat_llm, check_budget, check_llm, check_slices, print_warnings
+from medbrain.cli.common import (BUDGET_HELP, REQUIRE_ALL_HELP, SLICES_HELP, chat_llm, check_budget, check_llm,
+                                 check_slices, print_warnings)
 from medbrain.pipeline.setup import check_device, make_workspace
 
 
@@ -33,6 +34,7 @@ def report(
     device: str = typer.Option("auto", "--device"),
     slices: str = typer.Option("tumour", "--slices", help=SLICES_HELP),
     budget: str = typer.Option("fast", "--budget", help=BUDGET_HELP),
+    require_all: bool = typer.Option(False, "--require-all", help=REQUIRE_ALL_HELP),
 ) -> None:
     """Four-part grounded assessment per case: report.md, report.html, report.json, prediction, figures."""
     from medbrain.pipeline.batch_items import items_from_data_dir, items_from_paths
@@ -46,7 +48,8 @@ def report(
         raise ConfigError("Give case folders or --data-dir DIR.")
     ensure_output_dir(out)  # before any work
     parse_formats(formats)
-    roots = AllowedRoots.of(*(data_root or ([data_dir] if data_dir else []) or [p.parent for p in paths]))
+    roots = AllowedRoots.of(*(data_root or ([data_dir] if data_dir else []) or [p.parent for p in paths]),
+                            require_all=require_all)
     check_device(device)
     check_slices(slices)
     check_budget(budget)
@@ -58,7 +61,7 @@ def report(
     if any(item.error is None for item in items):  # nothing usable: list the problems, load no model
         settings, chat_model = chat_llm(llm, model, gguf, seed)
         ckpt_ws = make_workspace(checkpoint, device, tta=tta, seed=seed, fast=fast, slices=slices,
-                                budget=budget)
+                                budget=budget, require_all=require_all)
         print_warnings([], ckpt_ws.checkpoint)  # an unverified checkpoint is said before any report
         ws_factory = ckpt_ws.fresh
     result = report_cases(items, out, roots=roots, settings=settings, chat_model=chat_model,

@@ -18,6 +18,14 @@ from medbrain.labels import LabelConvention
 
 MODALITIES: tuple[str, ...] = ("t1", "t1ce", "t2", "flair")
 
+
+
+def subset_name(sequences) -> str:
+    """Canonical name of a set of sequences: 'all', or the names in MODALITIES order joined by '+'."""
+    names = set(sequences)
+    return "all" if names >= set(MODALITIES) else "+".join(m for m in MODALITIES if m in names)
+
+
 # MSD Task01 4-D images store the channels as FLAIR, T1w, T1gd, T2w.
 MSD_CHANNELS: dict[str, int] = {"flair": 0, "t1": 1, "t1ce": 2, "t2": 3}
 
@@ -64,6 +72,36 @@ class CaseFiles:
     def is_4d(self) -> bool:
         """True when all modalities live in one 4-D file (MSD)."""
         return self.layout == "msd"
+
+    @property
+    def sequences(self) -> tuple[str, ...]:
+        """The sequences this case has, in MODALITIES order."""
+        return tuple(m for m in MODALITIES if m in self.images)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The sequences this case lacks (segmented without them unless all are required)."""
+        return tuple(m for m in MODALITIES if m not in self.images)
+
+    @property
+    def first_image(self) -> Path:
+        """The file of the first sequence present (the geometry reference)."""
+        return self.images[self.sequences[0]]
+
+    def require_all(self) -> "CaseFiles":
+        """This case if it has all four sequences; else MissingModalityError naming the files."""
+        if self.missing:
+            raise MissingModalityError(
+                f"Case {self.case_id} in {self.first_image.parent} is missing modality "
+                f"{', '.join(self.missing)} (expected file {', '.join(self._expected_names())}). "
+                "All four of t1, t1ce, t2, flair are required here (--require-all); without it, "
+                "medbrain segments the sequences present and says which were used.")
+        return self
+
+    def _expected_names(self) -> list[str]:
+        sep, names = _FOLDER_LAYOUTS[self.layout]
+        disk_name = {v: k for k, v in names.items()}
+        return [f"{self.case_id}{sep}{disk_name[m]}.nii.gz" for m in self.missing]
 
 
 @dataclass(frozen=True)
@@ -146,14 +184,11 @@ def _resolve_folder(folder: Path) -> CaseFiles:
                 f"Case {case_id} in {folder} has several files for {role}: "
                 f"{', '.join(f.name for f in files)}. Fix: keep exactly one."
             )
-    missing = [m for m in MODALITIES if m not in roles]
-    if missing:
-        expected = ", ".join(f"{case_id}{sep}{disk_name[m]}.nii.gz" for m in missing)
+    images = {m: roles[m][0] for m in MODALITIES if m in roles}
+    if not images:  # only a label file: nothing to segment
         raise MissingModalityError(
-            f"Case {case_id} in {folder} is missing modality {', '.join(missing)} "
-            f"(expected file {expected}). All four of t1, t1ce, t2, flair are required."
-        )
-    images = {m: roles[m][0] for m in MODALITIES}
+            f"Case {case_id} in {folder} has no image: none of t1, t1ce, t2, flair was found "
+            f"(expected files such as {case_id}{sep}{disk_name['flair']}.nii.gz). " + LAYOUT_HINT)
     label = roles["seg"][0] if "seg" in roles else None
     return CaseFiles(case_id, layout, images, label, _CONVENTIONS[layout])
 
@@ -166,11 +201,17 @@ def _resolve_msd(image: Path) -> CaseFiles:
     return CaseFiles(case_id, "msd", {m: image for m in MODALITIES}, label, LabelConvention.MSD)
 
 
-def resolve_case(path: str | Path) -> CaseFiles:
+def resolve_case(path: str | Path, *, allow_missing: bool = False) -> CaseFiles:
     """Identify the case at ``path`` (a case folder, or an MSD ``imagesTr/*.nii.gz``).
 
-    A single modality file of a BraTS case folder resolves to its folder.
+    A single modality file of a BraTS case folder resolves to its folder. A case without
+    all four sequences raises MissingModalityError unless ``allow_missing``.
     """
+    files = _resolve(path)
+    return files if allow_missing else files.require_all()
+
+
+def _resolve(path: str | Path) -> CaseFiles:
     p = Path(path).expanduser()
     if not p.exists():
         raise CaseNotFoundError(f"Case path {p} does not exist. " + LAYOUT_HINT)
@@ -259,16 +300,17 @@ def _reason(exc: FileAccessError) -> str:
     return (cause.strerror if isinstance(cause, OSError) and cause.strerror else str(exc))
 
 
-def scan_cases(root: str | Path) -> tuple[list[CaseFiles], list[CaseProblem]]:
+def scan_cases(root: str | Path, *, allow_missing: bool = False) -> tuple[list[CaseFiles], list[CaseProblem]]:
     """Every case under ``root`` (searched recursively, symlinked folders followed once) and
     every folder that looks like a case but cannot be used (a sequence missing, files of
     several cases, NIfTI files with unrecognised names, a folder that cannot be listed, a
     dangling link), each with its error. Cases are sorted by case id, problems by folder.
+    A case without all four sequences is a problem unless ``allow_missing``.
     """
     base = Path(root).expanduser()
     if not base.is_dir():
         if base.is_file():
-            return [resolve_case(base)], []
+            return [resolve_case(base, allow_missing=allow_missing)], []
         raise CaseNotFoundError(f"Data root {base} does not exist or is not a folder. "
                                 + LAYOUT_HINT)
     cases: list[CaseFiles] = []
@@ -278,10 +320,11 @@ def scan_cases(root: str | Path) -> tuple[list[CaseFiles], list[CaseProblem]]:
             if folder.name in _MSD_DIRS:
                 cases += [_resolve_msd(p) for p in entries if _is_visible_nifti(p)]
             elif any(_is_visible_nifti(p) for p in entries):
-                cases.append(_resolve_folder(folder))
+                found = _resolve_folder(folder)
+                cases.append(found if allow_missing else found.require_all())
         except MedBrainError as exc:
             problems.append(CaseProblem(folder, exc))
-    cases.sort(key=lambda c: (c.case_id, str(c.images["t1"])))
+    cases.sort(key=lambda c: (c.case_id, str(c.first_image)))
     problems.sort(key=lambda p: str(p.folder))
     return cases, problems
 

@@ -52,6 +52,11 @@ class Case:
         x, y, z = self.images.shape[1:]
         return (int(x), int(y), int(z))
 
+    @property
+    def sequences(self) -> tuple[str, ...]:
+        """The sequences read from disk (a missing one is all zeros in ``images``)."""
+        return self.files.sequences
+
     def modality(self, name: str) -> np.ndarray:
         """The (X, Y, Z) volume of one modality ("t1", "t1ce", "t2" or "flair")."""
         return self.images[MODALITIES.index(name)]
@@ -81,7 +86,9 @@ def _check_affine(what: str, path: Path, affine: np.ndarray, ref_what: str, ref_
 
 
 def _load_folder(files: CaseFiles) -> tuple[np.ndarray, np.ndarray, nib.Nifti1Header]:
-    imgs = {m: open_nifti(files.images[m], f"{m} image") for m in MODALITIES}
+    """The sequences present, checked against the first one; a missing sequence is all zeros."""
+    present = files.sequences
+    imgs = {m: open_nifti(files.images[m], f"{m} image") for m in present}
     for m, img in imgs.items():
         shape = spatial_shape(img)
         if len(shape) != 3:
@@ -91,20 +98,20 @@ def _load_folder(files: CaseFiles) -> tuple[np.ndarray, np.ndarray, nib.Nifti1He
                 "sequence (4-D multi-channel images belong in an MSD imagesTr/ folder)."
             )
         check_spatial_size(shape, files.images[m], f"{m} image")
-    ref = MODALITIES[0]
+    ref = present[0]
     ref_path, ref_img = files.images[ref], imgs[ref]
-    for m in MODALITIES[1:]:
+    for m in present[1:]:
         _check_shape(f"{m} image", files.images[m], spatial_shape(imgs[m]),
                      f"{ref} image", ref_path, spatial_shape(ref_img))
-    for m in MODALITIES[1:]:
+    for m in present[1:]:
         _check_affine(f"{m} image", files.images[m], imgs[m].affine,
                       f"{ref} image", ref_path, ref_img.affine)
     shape = spatial_shape(ref_img)
-    images = np.empty((len(MODALITIES), *shape), dtype=np.float32)
-    for i, m in enumerate(MODALITIES):
+    images = np.zeros((len(MODALITIES), *shape), dtype=np.float32)
+    for m in present:
         data = read_data(imgs[m], files.images[m]).reshape(shape)
         check_values(m, files.images[m], data)
-        images[i] = data
+        images[MODALITIES.index(m)] = data
     return images, ref_img.affine.astype(np.float64), geometry_header(ref_img, shape)
 
 
@@ -148,8 +155,8 @@ def _load_label(files: CaseFiles, shape: tuple, affine: np.ndarray) -> np.ndarra
     path = files.label
     assert path is not None
     img = open_nifti(path, "label")
-    ref_path = files.images[MODALITIES[0]]
-    ref_what = "MSD image" if files.is_4d else f"{MODALITIES[0]} image"
+    ref_path = files.first_image
+    ref_what = "MSD image" if files.is_4d else f"{files.sequences[0]} image"
     lshape = spatial_shape(img)
     if len(lshape) != 3:
         raise InvalidImageError(
@@ -176,5 +183,16 @@ def load_case(path_or_files: str | Path | CaseFiles, *, with_label: bool = True)
     label = None
     if with_label and files.label is not None:
         label = _load_label(files, images.shape[1:], affine)
-    warnings = background_warnings(images, MODALITIES, f"case {files.case_id}")
+    present = [MODALITIES.index(m) for m in files.sequences]
+    warnings = background_warnings(images[present], files.sequences, f"case {files.case_id}")
+    if files.missing:
+        warnings.insert(0, missing_sequences_warning(files))
     return Case(files.case_id, images, label, affine, header, files, warnings)
+
+
+def missing_sequences_warning(files: CaseFiles) -> str:
+    """The reader-facing note for a case segmented without some sequences."""
+    return (f"Case {files.case_id} has no {', '.join(files.missing)} image: it was segmented from "
+            f"{', '.join(files.sequences)} only (the model was trained with sequences left out, but "
+            "accuracy drops without them; see the expected accuracy for this subset). "
+            "Pass --require-all to refuse such a case.")

@@ -7,12 +7,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from medbrain.data.loading import Case
+from medbrain.data.quality import background_value
 from medbrain.errors import InvalidImageError, ShapeMismatchError
 
 
 def brain_mask(images: np.ndarray) -> np.ndarray:
-    """Voxels (X, Y, Z) where any modality of ``images`` (C, X, Y, Z) is non-zero."""
-    return np.any(np.asarray(images) != 0, axis=0)
+    """Voxels (X, Y, Z) where any modality of ``images`` (C, X, Y, Z) differs from its background.
+
+    The background is 0 for skull-stripped input, or the constant minimum of a volume that was
+    normalised after skull stripping (:func:`medbrain.data.quality.background_value`); an
+    all-zero channel (a missing sequence) adds nothing.
+    """
+    imgs = np.asarray(images)
+    mask = np.zeros(imgs.shape[1:], dtype=bool)
+    for volume in imgs:
+        background = background_value(volume)
+        mask |= volume != (0.0 if background is None else background)
+    return mask
 
 
 @dataclass

@@ -4,8 +4,9 @@ Refused (InvalidImageError): NaN/Inf, all zero, constant, or so few distinct val
 file is a mask or label map saved under a sequence's name. Warned (kept in ``Case.warnings``,
 printed by the CLI and written into the report): no zero background, which is what skull-
 stripped BraTS input has and what the brain mask relies on (every voxel negative is the
-extreme case). Input that is already z-scored (negative values inside the brain, 0 outside)
-is accepted without a warning: the per-sequence z-score leaves it unchanged.
+extreme case). Input that is already z-scored is accepted without a warning, whether its
+background is 0 or one constant below every brain voxel (a volume z-scored after skull
+stripping): :func:`background_value` finds that background and the brain mask uses it.
 """
 
 from __future__ import annotations
@@ -61,13 +62,27 @@ def check_values(what: str, path: Path, data: np.ndarray) -> None:
         )
 
 
+def background_value(volume: np.ndarray) -> float | None:
+    """The value of the volume's background: 0 when at least 1% of voxels are 0 (skull-stripped
+    input); else its minimum when at least 1% of voxels hold exactly that (normalised after
+    skull stripping, e.g. a constant negative background); else None (no background)."""
+    vol = np.asarray(volume)
+    need = BACKGROUND_MIN_FRACTION * vol.size
+    if vol.size - np.count_nonzero(vol) >= need:
+        return 0.0
+    lowest = vol.min()
+    if np.count_nonzero(vol == lowest) >= need:
+        return float(lowest)
+    return None
+
+
 def background_warnings(images: np.ndarray, names: tuple[str, ...], source: str) -> list[str]:
-    """Warnings for volumes without a zero background (the brain mask is 'any sequence non-zero')."""
+    """Warnings for volumes without a background (the brain mask is 'any sequence not background')."""
     warnings: list[str] = []
     total = images[0].size
     for name, vol in zip(names, images):
         zero = total - int(np.count_nonzero(vol))
-        if zero >= BACKGROUND_MIN_FRACTION * total:
+        if background_value(vol) is not None:
             continue
         extra = ""
         hi = float(vol.max())

@@ -96,7 +96,7 @@ def _matrix(args: argparse.Namespace, console, common: dict) -> int:
     from medbrain.agent.llm import settings_from_env
     from medbrain.evals.runner import run_eval
     from medbrain.evals.tables import markdown_table, print_result
-    from medbrain.report.writer import atomic_write_text
+    from medbrain.io import atomic_write_text
 
     out = Path(args.out) if args.out else None
     runs = [("none", "none", False), (f"{args.llm}-loop", args.llm, True), (f"{args.llm}-noloop", args.llm, False)]

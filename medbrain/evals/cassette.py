@@ -39,7 +39,7 @@ from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from medbrain.errors import MedBrainError
-from medbrain.report.writer import atomic_write_text
+from medbrain.io import atomic_write_text
 
 CASSETTES = Path(__file__).parent / "cassettes"
 PROMPT_NAMES = ("report_system", "report_task", "report_revise")

@@ -33,9 +33,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from medbrain.agent.sections import heading_key, parse_sections
-from medbrain.agent.writer import SECTION_KEYS
+from medbrain.agent.writer import SECTION_KEYS, SUMMARY_KEY
 
-SUMMARY_KEY = "patient_summary"
 GRADED_KEYS = (*SECTION_KEYS, SUMMARY_KEY)
 DEFAULT_MAX_GRADE = 10.0
 

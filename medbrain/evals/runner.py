@@ -33,7 +33,7 @@ from medbrain.evals.suites import Suite, load_suite
 from medbrain.evals.tables import print_result
 from medbrain.evals.writers import write_grounded, write_with_llm
 from medbrain.io import ensure_output_dir
-from medbrain.report.writer import atomic_write_text
+from medbrain.io import atomic_write_text
 
 
 # --------------------------------------------------------------------------- running

@@ -33,7 +33,7 @@ from medbrain.agent.facts import FactIndex, get
 from medbrain.agent.grounding.lexicon import ANATOMY_TERMS
 from medbrain.agent.verifier import number_supported
 from medbrain.errors import ConfigError
-from medbrain.report.writer import atomic_write_text
+from medbrain.io import atomic_write_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SUITE_ALIASES = {"all": ("real", "adversarial")}

@@ -1,26 +1,26 @@
-"""The report writers an eval runs: the grounded writer, or an LLM through the graph's writing nodes.
+"""The report writers an eval runs: the grounded writer, or an LLM through the writing graph.
 
 ``none`` backend: :func:`medbrain.agent.writer.grounded_sections` + ``patient_summary``.
 
-LLM backends: :class:`FactsReportWriter` is :class:`medbrain.agent.graph.ReportAgent`
-with a stand-in workspace that holds only the stored facts, driven through the graph's own
-writing nodes — ``draft`` (system prompt ``report_system`` + task ``report_task`` with
-``facts_block``), ``verify`` (``verify_text`` per section), ``route_after_verify``,
-``revise`` (``report_revise`` with the verifier's findings) and ``finalize`` (sections that
-still fail are replaced by the grounded writer, ``grounded-fallback``). So the prompts,
-the revise loop and the fallback are the graph's, not a copy. Differences, by design:
+LLM backends: :func:`write_with_llm` runs :class:`medbrain.agent.writing_graph.WritingGraph`
+on the item's stored facts — ``draft`` (system prompt ``report_system`` + task
+``report_task`` with ``facts_block``), ``verify`` (``verify_text`` per section), ``revise``
+(``report_revise`` with the verifier's findings) and ``finalize`` (sections that still fail
+are replaced by the grounded writer, ``grounded-fallback``). So the prompts, the revise loop
+and the fallback are the report's, not a copy. Differences, by design:
 
 - no analysis tools are bound (the facts are stored; there is no case to run a tool on),
-  so a model that asks for a tool gets an error message back and must write from the facts;
+  so a model that asks for a tool gets the tool node's error message back and must write
+  from the facts;
 - the item's ``history`` (adversarial chat turns) is inserted after the system message of
-  every LLM call;
-- ``facts_view`` is the graph's option: the compact view of the facts
-  (:mod:`medbrain.agent.facts_view`, the graph's default) or the full facts;
+  every free-text LLM call;
+- ``facts_view``: the compact view of the facts (:mod:`medbrain.agent.facts_view`, the
+  report's default) or the full facts;
 - ``verifier_loop=False`` stops after ``draft``: the model's raw answer is the report
   (what a plain LLM writer without the verifier would deliver).
 
 The graded text is the report as delivered: the raw answer without the loop, else the
-final sections rendered under the graph's headings.
+final sections rendered under the report's headings.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from medbrain.agent.writer import SECTION_KEYS, grounded_sections, patient_summary
-from medbrain.pipeline.toollog import ToolLog
 from medbrain.report.document import SECTION_TITLES
 
 SUMMARY_TITLE = "Patient summary"
@@ -86,20 +85,16 @@ def write_grounded(facts: dict[str, Any]) -> WrittenReport:
                          latency_s=time.perf_counter() - start)
 
 
-class _FactsOnly:
-    """What the graph's writing nodes read of a workspace: the facts, and a tool log for their steps."""
-
-    def __init__(self, facts: dict[str, Any]):
-        self.facts = facts
-        self.log = ToolLog()  # no file, no listener: the steps go nowhere
-
-
 class _Metered:
     """Wraps the runnable the graph invokes: times each call and reads its token usage."""
 
     def __init__(self, runnable: Any, log: list[dict[str, Any]]):
         self.runnable = runnable
         self.log = log
+
+    def bind(self, **kwargs: Any) -> "_Metered":
+        """The bound runnable (e.g. a response format), still metered into the same log."""
+        return _Metered(self.runnable.bind(**kwargs), self.log)
 
     def invoke(self, messages: Any, *args: Any, **kwargs: Any) -> AIMessage:
         start = time.perf_counter()
@@ -121,44 +116,6 @@ def _history_messages(history: list[dict[str, str]]) -> list[BaseMessage]:
     return out
 
 
-def _agent_class():
-    from medbrain.agent.graph import ReportAgent  # imports torch via the workspace module
-
-    class FactsReportWriter(ReportAgent):
-        """:class:`ReportAgent`'s writing nodes over stored facts (see the module docstring)."""
-
-        def __init__(self, facts: dict[str, Any], llm: BaseChatModel, *, history: list[dict[str, str]] | None = None,
-                     max_revisions: int = 2, facts_view: Callable[[dict], dict] | None = None, drafting: str = "free"):
-            from medbrain.agent.graph import GraphOptions
-
-            super().__init__(_FactsOnly(facts), [], llm,
-                             GraphOptions(max_revisions=max_revisions, facts_view=facts_view, drafting=drafting))
-            self.history = _history_messages(history or [])
-            self.facts_view = facts_view
-            self.calls: list[dict[str, Any]] = []
-            self.bound = _Metered(llm, self.calls)  # no tools: never send an empty tool list
-
-        def _tool_loop(self, messages: list[BaseMessage]) -> str:
-            if self.history:
-                messages[1:1] = list(self.history)
-            return super()._tool_loop(messages)
-
-        def write(self, *, verifier_loop: bool = True) -> dict[str, Any]:
-            """Run draft [-> verify -> (revise -> verify)* -> finalize] like the graph does."""
-            state: dict[str, Any] = {"revisions": 0, "warnings": [], "figures": []}
-            state.update(self.draft(state))
-            if not verifier_loop:
-                return state
-            state.update(self.verify(state))
-            while self.route_after_verify(state) == "revise":
-                state.update(self.revise(state))
-                state.update(self.verify(state))
-            state.update(self.finalize(state))
-            return state
-
-    return FactsReportWriter
-
-
 def _latency(wall: float, calls: list[dict[str, Any]]) -> tuple[float, str]:
     """Wall time, with replayed calls counted at their recorded duration (cassettes)."""
     recorded = [c["recorded_seconds"] for c in calls]
@@ -175,20 +132,22 @@ def write_with_llm(facts: dict[str, Any], llm: BaseChatModel, *, verifier_loop: 
     ``facts_view`` (e.g. :func:`medbrain.agent.facts_view.compact_facts`) changes only the
     facts shown in the task prompt; verification and fallback use the full facts. ``drafting``:
     ``free`` (markdown text, what the suites and cassettes measure) or ``structured``."""
-    agent_class = _agent_class()
+    from medbrain.agent.writing_graph import WritingGraph, WritingOptions  # langgraph: import on use
+
+    calls: list[dict[str, Any]] = []
+    options = WritingOptions(max_revisions=max_revisions, facts_view=facts_view, drafting=drafting,
+                             history=_history_messages(history or []))
     start = time.perf_counter()
-    writer = agent_class(facts, llm, history=history, max_revisions=max_revisions, facts_view=facts_view,
-                         drafting=drafting)
     try:
-        state = writer.write(verifier_loop=verifier_loop)
-        errors = [e["error"] for e in writer.opt.llm_log if "error" in e]
+        state = WritingGraph(_Metered(llm, calls), [], options).run(facts, stop_after_draft=not verifier_loop)
+        errors = [e["error"] for e in state.get("llm_calls") or [] if "error" in e]
         if errors:  # the graph fell back to the grounded writer; the eval must not score that
             raise RuntimeError(errors[0])
     except Exception as exc:  # a backend failure is a result to report, not a crash of the eval
-        latency, source = _latency(time.perf_counter() - start, writer.calls)
-        return WrittenReport(text="", sections={}, patient_summary="", llm_calls=writer.calls,
+        latency, source = _latency(time.perf_counter() - start, calls)
+        return WrittenReport(text="", sections={}, patient_summary="", llm_calls=calls,
                              latency_s=latency, latency_source=source, error=f"{type(exc).__name__}: {exc}"[:500])
-    latency, source = _latency(time.perf_counter() - start, writer.calls)
+    latency, source = _latency(time.perf_counter() - start, calls)
     sections = {k: (state.get("sections") or {}).get(k, "") for k in SECTION_KEYS}
     summary = state.get("patient_summary", "") or ""
     sources = dict(state.get("sources") or {})
@@ -197,7 +156,7 @@ def write_with_llm(facts: dict[str, Any], llm: BaseChatModel, *, verifier_loop: 
         text=text, sections=sections, patient_summary=summary, sources=sources,
         draft_text=state.get("draft_text", "") or "", revisions=int(state.get("revisions", 0)),
         fallback_sections=[k for k, v in sources.items() if v == "grounded-fallback"],
-        llm_calls=writer.calls + [e for e in writer.opt.llm_log if e.get("drafting")], latency_s=latency,
+        llm_calls=calls + [e for e in state.get("llm_calls") or [] if e.get("drafting")], latency_s=latency,
         latency_source=source)
 
 

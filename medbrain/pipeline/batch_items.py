@@ -14,7 +14,7 @@ from medbrain.tools.paths import AllowedRoots
 
 def _input_path(files: CaseFiles) -> Path:
     """The path a case is given by: its folder, or the MSD 4-D image."""
-    return files.images["t1"] if files.layout == "msd" else files.images["t1"].parent
+    return files.first_image if files.layout == "msd" else files.first_image.parent
 
 
 def items_from_paths(paths: list[Path], roots: AllowedRoots) -> list[BatchItem]:
@@ -31,7 +31,7 @@ def items_from_paths(paths: list[Path], roots: AllowedRoots) -> list[BatchItem]:
 
 def items_from_data_dir(data_dir: Path, roots: AllowedRoots) -> list[BatchItem]:
     """One item per case folder under ``data_dir``, usable or not (nothing is skipped silently)."""
-    cases, problems = scan_cases(data_dir)
+    cases, problems = scan_cases(data_dir, allow_missing=not roots.require_all)
     items = []
     for files in cases:
         path = _input_path(files)

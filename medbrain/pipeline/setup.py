@@ -36,7 +36,7 @@ def resolve_device(device: str) -> str:
 
 
 def make_workspace(checkpoint: Optional[Path], device: str, *, tta: bool, seed: int, fast: bool,
-                   synthetic: bool = False, slices: str = "tumour", budget: str = "fast"):
+                   synthetic: bool = False, slices: str = "tumour", budget: str = "fast", require_all: bool = False):
     """A workspace holding the loaded model (shared by every case of a batch via ``fresh()``)."""
     import torch
 
@@ -50,4 +50,4 @@ def make_workspace(checkpoint: Optional[Path], device: str, *, tta: bool, seed: 
     ckpt = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
     return CaseWorkspace(ckpt, device=dev, tta=tta, seed=seed, synthetic=synthetic,
                          method_settings=FAST_METHOD_SETTINGS if fast else None, deletion_steps=10 if fast else 20,
-                         slices=SliceSchedule(slices), budget=budget)
+                         slices=SliceSchedule(slices), budget=budget, require_all=require_all)

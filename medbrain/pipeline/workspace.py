@@ -13,15 +13,17 @@ from typing import Any
 import numpy as np
 from nibabel import aff2axcodes
 
-from medbrain.data.discovery import CaseFiles
+from medbrain.data.discovery import CaseFiles, resolve_case
 from medbrain.data.loading import Case, load_case
-from medbrain.data.preprocessing import Preprocessed, preprocess
+from medbrain.data.preprocessing import Preprocessed, brain_mask, preprocess
 from medbrain.errors import MedBrainError
 from medbrain.facts import ANALYSIS_METHODS
 from medbrain.labels import region_masks
 from medbrain.metrics import dice
 from medbrain.model.checkpoint import Checkpoint
+from medbrain.model.expected_accuracy import accuracy_note
 from medbrain.model.inference import DEFAULT_SLICE_MODE, PostProcessing, Prediction, SliceSchedule, segment_preprocessed
+from medbrain.pipeline.case_facts import case_facts
 from medbrain.pipeline.toollog import ToolLog
 from medbrain.tools.base import REGIONS
 from medbrain.tools.budget import budget_note, budget_settings
@@ -54,8 +56,9 @@ class CaseWorkspace:
     def __init__(self, checkpoint: Checkpoint, *, device: str = "cpu", tta: bool = True, seed: int = 0,
                  log: ToolLog | None = None, synthetic: bool = False,
                  method_settings: dict[str, dict[str, Any]] | None = None, deletion_steps: int = 20,
-                 budget: str = "fast", slices: SliceSchedule | None = None):
+                 budget: str = "fast", slices: SliceSchedule | None = None, require_all: bool = False):
         self.checkpoint = checkpoint
+        self.require_all = require_all  # refuse a case without all four sequences (--require-all)
         self.model = checkpoint.model
         self.device = device
         self.tta = tta
@@ -84,7 +87,7 @@ class CaseWorkspace:
         return CaseWorkspace(self.checkpoint, device=self.device, tta=self.tta, seed=self.seed,
                              synthetic=self.synthetic, method_settings=self.method_settings,
                              deletion_steps=self.deletion_steps, budget=self.budget, slices=self.slices,
-                             log=ToolLog(None, self.log.listener))
+                             log=ToolLog(None, self.log.listener), require_all=self.require_all)
 
     def settings_for(self, method: str) -> dict[str, Any]:
         """The budget's settings for ``method`` with this workspace's overrides on top."""
@@ -142,7 +145,9 @@ class CaseWorkspace:
             return self.facts["case"]
         log = ToolLog(self.log.path, self.log.listener)
         with log.call("load", path=str(path)) as out:
-            case = load_case(files if files is not None else path)  # ``files``: discovered already
+            if files is None:
+                files = resolve_case(path, allow_missing=not self.require_all)
+            case = load_case(files.require_all() if self.require_all else files)
             prep = preprocess(case)
             out["summary"] = f"{case.case_id} {case.shape}"
         self.case, self.case_path, self.prep = case, resolved, prep
@@ -150,15 +155,9 @@ class CaseWorkspace:
         self.prediction = None
         self.maps, self.explained = {}, None
         self._targets, self._segments = {}, None
-        self.facts = {"case": {
-            "case_id": case.case_id,
-            "synthetic": self.synthetic,
-            "has_ground_truth": case.label is not None,
-            "shape": list(case.shape),
-            "spacing_mm": [round(float(s), 3) for s in case.spacing],
-            "orientation": "".join(aff2axcodes(case.affine)),
-            "label_convention": case.files.convention.value,
-        }}
+        self.facts = {"case": case_facts(case, synthetic=self.synthetic, metadata=self.checkpoint.metadata)}
+        if "expected_accuracy" in self.facts["case"]:
+            case.warnings.insert(1, accuracy_note(self.facts["case"]["expected_accuracy"]))
         self.log = log
         return self.facts["case"]
 
@@ -182,7 +181,7 @@ class CaseWorkspace:
     def measure(self) -> dict[str, Any]:
         self._need("prediction")
         with self.log.call("measure") as out:
-            brain = self.case.images.max(axis=0) != 0
+            brain = brain_mask(self.case.images)
             result = measure_tumour(self.prediction.label, self.case.affine, brain_mask=brain).to_dict()
             self.facts["measurements"] = result
             out["summary"] = f"WT {result['volumes_ml'].get('WT')} mL, side {result['side']['side']}"
@@ -357,8 +356,11 @@ class CaseWorkspace:
                                                         "faithfulness_verdict", "localisation_verdict",
                                                         "not_beating_random")}
                 explanation["effect"] = "reported beside the confidence level; it does not change it"
+            expected = self.facts["case"].get("expected_accuracy") or {}
             result = assess_confidence(probs, pred.cropped(pred.label), tta_probs=pred.variants or None,
-                                       method_agreement=agreement, explanation=explanation).to_dict()
+                                       method_agreement=agreement, explanation=explanation,
+                                       expected_dice=expected.get("dice"),
+                                       missing_sequences=self.case.files.missing).to_dict()
             self.facts["confidence"] = result
             out["summary"] = f"level {result['level']}"
         return result

@@ -251,17 +251,40 @@ def shapley_table(values: FactValues) -> Table | None:
     return Table("Sequence contributions (Shapley share)", header, rows)
 
 
+def input_rows(values: FactValues) -> list[tuple[str, str]]:
+    """Which sequences the segmentation used, and what cross-validation measured without the others."""
+    case = _mapping(values.raw.get("case"))
+    used = [q for q in SEQUENCES if q in (case.get("sequences") or [])]
+    if not used:
+        return []
+    missing = [q for q in SEQUENCES if q in (case.get("sequences_missing") or [])]
+    rows = [("Sequences used", ", ".join(SEQUENCE_NAMES[q] for q in used)),
+            ("Sequences missing", ", ".join(SEQUENCE_NAMES[q] for q in missing) if missing else "none")]
+    expected = _mapping(case.get("expected_accuracy"))
+    if missing and expected.get("measured"):
+        dice, sd = _mapping(expected.get("dice")), _mapping(expected.get("dice_sd"))
+        for region in ("WT", "TC", "ET"):
+            if dice.get(region) is not None:
+                rows.append((f"Expected Dice {region_label(region)} with these sequences",
+                             f"{float(dice[region]):.2f} ± {float(sd.get(region, 0.0)):.2f} "
+                             f"(cross-validation, {expected.get('cases')} cases)"))
+    elif missing:
+        rows.append(("Expected Dice with these sequences", "not measured: treat the numbers as unvalidated"))
+    return rows
+
+
 def _kv(title: str, rows: list[tuple[str, str]]) -> Table | None:
     return Table(title, ("Fact", "Value"), list(rows)) if rows else None
 
 
 def fact_tables(facts: Mapping[str, Any] | None, scores: Mapping[str, Any] | None = None) -> list[Table]:
-    """Every readable fact table, in display order: Dice, measurements, explanation
+    """Every readable fact table, in display order: Dice, input sequences, measurements, explanation
     methods, sequence contributions, confidence. A part that is missing or not recognised
     gives no table (its raw values are in the appendix)."""
     values = FactValues(facts)
     measurements = measurement_rows(values)
     tables = [*score_tables(scores),
+              _kv("Input", input_rows(values)),
               Table("Measurements", ("Fact", "Value"), measurements,
                     note="" if measurements else "No recognised measurements; the raw values are in the appendix."),
               _kv("Explanation-method comparison", comparison_rows(values)),

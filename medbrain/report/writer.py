@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from medbrain.errors import ConfigError, MedBrainError
-from medbrain.io import atomic_write_bytes, atomic_write_text  # noqa: F401  (re-exported)
+from medbrain.io import atomic_write_bytes, atomic_write_text
 from medbrain.report.document import ReportDocument, figure_names
 from medbrain.report.html import render_html
 from medbrain.report.json_report import render_json

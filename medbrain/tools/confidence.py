@@ -304,11 +304,33 @@ def _overall(regions: dict[str, RegionConfidence], method_agreement: float | Non
     return level, reasons
 
 
+EXPECTED_DICE_LOW = 0.5  # cross-validated Dice below this for the sequences present: "low"
+EXPECTED_DICE_HIGH = 0.7  # below this: at most "moderate"
+
+
+def _cap_by_expected_dice(rc: RegionConfidence, expected: float | None, missing: str) -> None:
+    """Lower a region's level to what cross-validation measured for the sequences present."""
+    if rc.level == NOT_APPLICABLE:
+        return
+    if expected is None:  # a subset cross-validation did not measure: never "high"
+        allowed, threshold, note = "moderate", None, f"no cross-validated Dice for this region without {missing}"
+    else:
+        allowed = "low" if expected < EXPECTED_DICE_LOW else "moderate" if expected < EXPECTED_DICE_HIGH else "high"
+        threshold = EXPECTED_DICE_LOW if allowed == "low" else EXPECTED_DICE_HIGH
+        note = f"cross-validated Dice of this region without {missing}"
+    lowers = LEVELS.index(allowed) < LEVELS.index(rc.level)
+    rc.reasons.append(Reason(f"expected_dice_{rc.region}", rc.region, expected, threshold, allowed,
+                             "lowers" if lowers else "supports", note))
+    rc.level = _lowest([rc.level, allowed])
+
+
 def assess_confidence(region_probs: np.ndarray, label: np.ndarray | None = None, *,
                       region: str | None = None,
                       tta_probs: Sequence[np.ndarray] | None = None,
                       method_agreement: float | None = None,
                       explanation: dict[str, Any] | None = None,
+                      expected_dice: dict[str, float] | None = None,
+                      missing_sequences: Sequence[str] = (),
                       thresholds: ConfidenceThresholds = DEFAULT_THRESHOLDS) -> Confidence:
     """Grade the model's confidence in each predicted region (see the module docstring).
 
@@ -317,13 +339,18 @@ def assess_confidence(region_probs: np.ndarray, label: np.ndarray | None = None,
     (default: probabilities > 0.5); ``tta_probs`` the flip-TTA variants (same shape as
     ``region_probs``, flipped back); ``method_agreement`` e.g. mean pairwise Spearman and
     ``explanation`` a summary of the explanation checks, both reported beside the level.
-    Works on volumes and on single slices alike.
+    ``expected_dice`` (region -> cross-validated Dice for the sequences present, given when
+    ``missing_sequences`` is not empty) caps each region: below 0.5 "low", below 0.7 at most
+    "moderate". Works on volumes and on single slices alike.
     """
     probs, names = _as_regions(region_probs, region)
     masks = _masks(probs, names, label, thresholds)
     tta = _tta_per_region(tta_probs, probs.shape, region is not None)
     regions = {name: _region_confidence(name, probs[i], masks[i], tta[i], thresholds)
                for i, name in enumerate(names)}
+    if missing_sequences:
+        for name, rc in regions.items():
+            _cap_by_expected_dice(rc, (expected_dice or {}).get(name), ", ".join(missing_sequences))
     level, reasons = _overall(regions, method_agreement, thresholds)
     return Confidence(level, regions, reasons, method_agreement,
                       len(tta_probs) if tta_probs else 0, thresholds, explanation)

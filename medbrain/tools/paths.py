@@ -21,13 +21,18 @@ def _under(resolved: Path, root: Path) -> bool:
 
 @dataclass
 class AllowedRoots:
-    """A path is allowed when, after resolving symlinks and '..', it lies under a root."""
+    """A path is allowed when, after resolving symlinks and '..', it lies under a root.
+
+    ``require_all``: a case must have all four sequences (``--require-all``); by default a
+    case with some of them is accepted and segmented from those.
+    """
 
     roots: list[Path] = field(default_factory=list)
+    require_all: bool = False
 
     @classmethod
-    def of(cls, *paths: str | Path) -> "AllowedRoots":
-        return cls([Path(p).expanduser().resolve() for p in paths])
+    def of(cls, *paths: str | Path, require_all: bool = False) -> "AllowedRoots":
+        return cls([Path(p).expanduser().resolve() for p in paths], require_all)
 
     def _allowed(self) -> str:
         return ", ".join(str(r) for r in self.roots)
@@ -58,7 +63,7 @@ class AllowedRoots:
 
     def check_case(self, path: str | Path) -> CaseFiles:
         """Discover the case at ``path`` once and check it and every file of it against the roots."""
-        return self.check_files(resolve_case(self.check_path(path)))
+        return self.check_files(resolve_case(self.check_path(path), allow_missing=not self.require_all))
 
     def check(self, path: str | Path) -> Path:
         """The resolved ``path`` if it and every file of the case there lie under a root.
@@ -68,7 +73,7 @@ class AllowedRoots:
         """
         resolved = self.check_path(path)
         try:
-            files = resolve_case(resolved)
+            files = resolve_case(resolved, allow_missing=not self.require_all)
         except MedBrainError:
             return resolved
         self.check_files(files)

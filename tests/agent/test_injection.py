@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nibabel as nib
 
-from medbrain.agent.graph import facts_block
+from medbrain.agent.writing_graph import facts_block
 from medbrain.data.synthetic import make_synthetic_case
 from medbrain.pipeline.workspace import CaseWorkspace
 

@@ -120,3 +120,30 @@ def test_proportions_and_location_are_told_apart():
     part, other = ("oedema", "enhancing tumour") if vol["ED"] > vol["ET"] else ("enhancing tumour", "oedema")
     assert verify_text(f"The {part} is larger than the {other}.", facts).passed
     assert not verify_text(f"The {other} is larger than the {part}.", facts).passed
+
+
+def _two_sequence_facts() -> dict:
+    facts = sample_facts()
+    facts["case"].update(sequences=["t1ce", "flair"], sequences_missing=["t1", "t2"],
+                         expected_accuracy={"sequences": "t1ce+flair", "measured": True, "cases": 27,
+                                            "dice": {"WT": 0.744, "TC": 0.673, "ET": 0.68},
+                                            "dice_sd": {"WT": 0.038, "TC": 0.075, "ET": 0.089}})
+    return facts
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("Segmented from T1ce and FLAIR only (T1 and T2 missing).", True),
+    ("There was no T2 image.", True),
+    ("With these sequences cross-validation measured Dice 0.744 for the whole tumour.", True),
+    ("Segmented from T1 and FLAIR only (T1ce and T2 missing).", False),
+    ("FLAIR was missing for this case.", False),
+    ("The case was segmented from all four sequences.", False),
+    ("With these sequences cross-validation measured Dice 0.91 for the whole tumour.", False),
+])
+def test_claims_about_the_sequences_used_are_checked(text, ok):
+    assert verify_text(text, _two_sequence_facts()).passed is ok, verify_text(text, _two_sequence_facts()).to_dict()
+
+
+def test_older_facts_without_sequences_mean_all_four_were_used():
+    assert verify_text("The case was segmented from all four sequences.", sample_facts()).passed
+    assert not verify_text("T2 was missing.", sample_facts()).passed

@@ -209,3 +209,31 @@ def test_an_output_folder_inside_the_data_folder_is_not_searched(tmp_path: Path)
     assert [c.case_id for c in cases] == ["Real"] and problems == []
     (data / "outputs" / ".medbrain").rmdir()
     assert [p.folder for p in scan_cases(data)[1]] == [out_case], "without the marker it is reported"
+
+
+def test_a_case_with_some_sequences_is_found_when_missing_ones_are_allowed(small_case: Path):
+    (small_case / "Small_0001_t1.nii.gz").unlink()
+    (small_case / "Small_0001_t2.nii.gz").unlink()
+    files = resolve_case(small_case, allow_missing=True)
+    assert files.sequences == ("t1ce", "flair") and files.missing == ("t1", "t2")
+    assert files.first_image.name == "Small_0001_t1ce.nii.gz"
+    with pytest.raises(MissingModalityError, match=r"missing modality t1, t2 .*--require-all"):
+        files.require_all()
+    cases, problems = scan_cases_of(small_case.parent, allow_missing=True)
+    assert [c.case_id for c in cases] == ["Small_0001"] and problems == []
+    cases, problems = scan_cases_of(small_case.parent, allow_missing=False)
+    assert cases == [] and "missing modality t1, t2" in str(problems[0].error)
+
+
+def test_a_folder_with_only_a_label_is_not_a_case_even_when_sequences_may_be_missing(small_case: Path):
+    for m in MODALITIES:
+        (small_case / f"Small_0001_{m}.nii.gz").unlink()
+    (small_case / "Small_0001_seg.nii.gz").write_bytes(b"")
+    with pytest.raises(MissingModalityError, match="has no image"):
+        resolve_case(small_case, allow_missing=True)
+
+
+def scan_cases_of(root: Path, *, allow_missing: bool):
+    from medbrain.data import scan_cases
+
+    return scan_cases(root, allow_missing=allow_missing)

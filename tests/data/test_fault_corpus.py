@@ -6,7 +6,6 @@ error and a message that says what is wrong, or load it (with the listed warning
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path

@@ -67,3 +67,17 @@ def test_brats2023_unlabelled_case(data_root: Path):
     assert c.files.layout == "brats2023"
     assert c.images.shape == (4, 240, 240, 155) and c.images.dtype == np.float32
     assert all(c.images[i].any() for i in range(4))
+
+
+def test_real_case_without_t1_and_t2_loads_with_zeros_and_a_warning(real_case_dir: Path, tmp_path: Path):
+    case = tmp_path / real_case_dir.name
+    case.mkdir()
+    for m in ("t1ce", "flair", "seg"):
+        name = f"{real_case_dir.name}_{m}.nii.gz"
+        (case / name).symlink_to((real_case_dir / name).resolve())
+    c = load_case(resolve_case(case, allow_missing=True))
+    assert c.sequences == ("t1ce", "flair")
+    assert not c.images[0].any() and not c.images[2].any() and c.images[1].any() and c.images[3].any()
+    assert c.label is not None and "has no t1, t2 image" in c.warnings[0]
+    with pytest.raises(Exception, match="missing modality t1, t2"):
+        load_case(case)  # the library default stays strict

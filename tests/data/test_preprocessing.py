@@ -116,3 +116,24 @@ def test_preprocess_real_case(real_case):
         vals = prep.images[c][prep.mask]
         assert abs(float(vals.mean())) < 1e-3 and float(vals.std()) == pytest.approx(1, abs=1e-3)
     np.testing.assert_array_equal(restore(crop(real_case.label, prep.box), prep), real_case.label)
+
+
+def test_brain_mask_finds_a_constant_negative_background(small):
+    images = small[0]
+    shifted = images.copy()
+    brain = brain_mask(images)
+    for c in range(4):  # normalised after skull stripping: background one value below the brain
+        vol = shifted[c]
+        vol[brain] = (vol[brain] - vol[brain].mean()) / vol[brain].std()
+        vol[~brain] = vol[brain].min() - 1.0
+    assert (shifted < 0).any() and not (shifted[:, ~brain] == 0).any()
+    np.testing.assert_array_equal(brain_mask(shifted), brain)
+
+
+def test_an_all_zero_channel_leaves_the_mask_and_is_zero_after_zscore(small):
+    images = small[0].copy()
+    images[[0, 2]] = 0  # t1 and t2 missing
+    mask = brain_mask(images)
+    np.testing.assert_array_equal(mask, brain_mask(small[0][[1, 3]]))
+    z = zscore(images, mask)
+    assert not z[[0, 2]].any() and z[[1, 3]][:, mask].std() > 0.5

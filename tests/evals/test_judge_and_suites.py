@@ -92,7 +92,7 @@ def test_adversarial_items_change_only_what_they_test():
 
 
 def test_injected_text_cannot_close_the_facts_block():
-    from medbrain.agent.graph import facts_block
+    from medbrain.agent.writing_graph import facts_block
 
     item = next(i for i in build_adversarial({"id": "A", "facts": sample_facts()})["items"]
                 if i["kind"] == "injection_chat_turns")

@@ -221,3 +221,18 @@ def test_cropping_changes_no_number():
     assert wt.uncertain_fraction == pytest.approx(
         uncertain_fraction(probs[0], mask, DEFAULT_THRESHOLDS))
     assert wt.tta_dice == pytest.approx(tta_dice([v[0] for v in tta], 0.5))
+
+
+def test_missing_sequences_cap_each_region_at_what_cross_validation_measured():
+    probs = confident_probs()
+    tta = [probs.copy() for _ in range(4)]
+    full = assess_confidence(probs, label_of(probs), tta_probs=tta).to_dict()
+    assert {r["level"] for r in full["regions"].values()} == {"high"}
+    capped = assess_confidence(probs, label_of(probs), tta_probs=tta, missing_sequences=("t1", "t2"),
+                               expected_dice={"WT": 0.74, "TC": 0.67, "ET": 0.39}).to_dict()
+    assert {k: v["level"] for k, v in capped["regions"].items()} == {"WT": "high", "TC": "moderate", "ET": "low"}
+    assert capped["level"] == "low"
+    reason = next(r for r in capped["reasons"] if r["factor"] == "expected_dice_ET")
+    assert reason["value"] == 0.39 and reason["effect"] == "lowers" and "without t1, t2" in reason["note"]
+    unmeasured = assess_confidence(probs, label_of(probs), tta_probs=tta, missing_sequences=("t1",)).to_dict()
+    assert {r["level"] for r in unmeasured["regions"].values()} == {"moderate"}

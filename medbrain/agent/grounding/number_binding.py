@@ -37,7 +37,10 @@ _EACH_RE = re.compile(r"^\s*(?:%\s*)?each\b", re.I)
 _SEQUENCES_RE = re.compile(r"\bsequences\b", re.I)
 _QUALIFIER_TEXT = {"baseline": re.compile(r"(?<!random )(?<!random-)\bbaseline\b(?!\s+(?:map|maps))", re.I),
                    "blur": re.compile(r"\bblur(?:red|ring)?\b", re.I),
-                   "initial": re.compile(r"\binitial(?:ly)?\b", re.I), "final": re.compile(r"\bfinal(?:ly)?\b", re.I)}
+                   "initial": re.compile(r"\binitial(?:ly)?\b", re.I), "final": re.compile(r"\bfinal(?:ly)?\b", re.I),
+                   "truth": re.compile(r"\b(?:ground[- ]truth|truth|reference (?:segmentation|labels?)|manual "
+                                       r"(?:segmentation|labels?))\b", re.I),
+                   "expected": re.compile(r"\b(?:cross-?validat\w*|expected)\b", re.I)}
 _SIGNED_RE = re.compile(r"(?<!un)\bsigned\b", re.I)
 HEDGE_RELATIVE = 0.03  # "roughly 210 mL" for 213.74 mL: a hedged number may be off by 3 %
 _UNIT_COMPAT = {"mL": {"mL"}, "mm": {"mm"}, "mm2": {"mm2"}, "fraction": {"fraction"}, "s": {"s"}, "bits": {"bits"}}

@@ -41,7 +41,9 @@ _EXTRA: list[tuple[re.Pattern, frozenset[str]]] = [  # anchored on the value's o
 _FACTOR_CONCEPTS = {"mean_probability": {"mean", "probability"}, "uncertain_fraction": {"uncertain", "fraction"},
                     "tta_dice": {"tta", "dice"}, "outside_mass_ratio": {"outside", "ratio"}}
 # Qualifier groups: a fact whose path carries one member is not the quantity a text names with another.
-QUALIFIERS: dict[str, tuple[str, ...]] = {"imputation": ("baseline", "blur"), "stage": ("initial", "final")}
+QUALIFIERS: dict[str, tuple[str, ...]] = {"imputation": ("baseline", "blur"), "stage": ("initial", "final"),
+                                           # this case's Dice against its truth vs cross-validation's expected Dice
+                                           "dice_source": ("truth", "expected")}
 
 
 def _extra_concepts(f: Fact, raw: dict) -> frozenset[str]:
