@@ -129,15 +129,15 @@ KEY_CONCEPTS: dict[str, str] = {
 _HEADLINE = re.compile(
     r"^(?:measurements\.(?:volumes_ml\.\w+|lesions\.(?:count|count_including_specks)|largest_axial_slice\.\w+|"
     r"rano\.\w+|wt_bidimensional\.\w+|side\.\w+|location\.structures\[\d+\]\.\w+|location\.fraction_outside_atlas_structures|"
-    r"centroid\.world_mm\[\d\])|segmentation\.scores_vs_truth\.\w+|case\.expected_accuracy\.dice\.\w+|explanations\.slice_index|"
+    r"centroid\.world_mm\[\d\])|segmentation\.scores_vs_truth\.\w+|case\.expected_accuracy\.\w+(?:\.\w+)?|explanations\.slice_index|"
     r"explanations\.\w+\.(?:sequence_share\.\w+|shapley\.\w+.*|relative_delta|stability\.\w+|superpixels|retained|seconds|tokens|layers|heads)|"
     r"explanations\.shapley\..*|comparison\.(?:methods\[\d+\]\.\w+(?:\.\w+)?|pairs\[\d+\]\.\w+|mean_pairwise_spearman|[a-z_]+)|"
     r"confidence\.(?:regions\.\w+\.\w+|method_agreement|[a-z_]+))$")
 # Of the case facts only the expected Dice for the sequences present is citable (identifiers never are).
-_CITABLE_CASE = re.compile(r"^case\.expected_accuracy\.dice\.\w+$")
+_CITABLE_CASE = re.compile(r"^case\.expected_accuracy\.(?:dice|dice_sd|cases)(?:\.\w+)?$")
 # Never cited: identifiers, hashes, shapes, curves, settings internals.
 _NEVER = re.compile(r"(sha256|\.shape|\.map\.|curve|token_map|peak|_xy|\.steps\[|sigma_adjusted|top_superpixels|"
-                    r"\.target\.|settings_requested|definitions|\.voxel\[|spacing|axial_axis|midline_x_mm|"
+                    r"\.target\.|settings_requested|empty_scores|definitions|\.voxel\[|spacing|axial_axis|midline_x_mm|"
                     r"layer_peak|sequence_sum|baseline_score|score_difference|attribution_sum|convergence_delta|"
                     r"\.grid\[|checkpoint|\.seed\b|seeds|forward_passes|variants)")
 _UNIT_BY_KEY = [
@@ -283,7 +283,7 @@ def _walk(obj: Any, path: str, ctx: dict[str, Any]) -> Iterator[tuple[str, Any, 
         local = dict(ctx)
         if isinstance(obj.get("region"), str) and obj["region"] in (*REGIONS, *SUBREGIONS):
             local["region"] = obj["region"]
-        if isinstance(obj.get("method"), str):
+        if isinstance(obj.get("method"), str) and obj["method"] in METHOD_NAMES:  # not free text under "method"
             local["methods"] = (obj["method"],)
         if isinstance(obj.get("pair"), list) and len(obj["pair"]) == 2:
             local["methods"] = tuple(obj["pair"])

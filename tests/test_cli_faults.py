@@ -323,8 +323,12 @@ def test_report_of_a_case_missing_sequences_says_which_were_used(tmp_path, templ
     assert case_facts["expected_accuracy"] == {"sequences": "t1ce+flair", "measured": False}  # tiny model: no table
     assert "Sequences missing" in md and "T1, T2" in md
     assert "No cross-validated accuracy exists for t1ce+flair" in md
-    levels = {r: v["level"] for r, v in doc["facts"]["confidence"]["regions"].items()}
-    assert "high" not in levels.values(), levels  # an unmeasured subset is never high confidence
+    regions = doc["facts"]["confidence"]["regions"]
+    applicable = {r: v for r, v in regions.items() if v["level"] != "not applicable"}
+    assert applicable, regions
+    for name, region in applicable.items():  # an unmeasured subset is never high confidence
+        assert region["level"] != "high"
+        assert any(x["factor"] == f"expected_dice_{name}" and x["points_to"] == "moderate" for x in region["reasons"])
 
 
 # --------------------------------------------------------------------------- chat

@@ -9,6 +9,7 @@ passes :func:`medbrain.agent.verifier.verify_text` — a property the tests chec
 from __future__ import annotations
 
 from medbrain.agent.facts import REGION_WORDS, get
+from medbrain.facts import SEQUENCE_NAMES as SHORT_SEQUENCE_NAMES
 from medbrain.agent.method_section import SEQUENCE_NAMES, method_comparison, method_name, num, pct
 
 SECTION_KEYS = ("clinical_assessment", "method_comparison", "confidence", "recommendations")
@@ -129,8 +130,8 @@ def sequences_sentence(case: dict) -> str:
     missing = case.get("sequences_missing") or []
     if not missing:
         return ""
-    used = " and ".join(SEQUENCE_NAMES.get(q, q) for q in case.get("sequences") or [])
-    text = f"Segmented from {used} only ({' and '.join(SEQUENCE_NAMES.get(q, q) for q in missing)} missing)"
+    used = " and ".join(SHORT_SEQUENCE_NAMES.get(q, q) for q in case.get("sequences") or [])
+    text = f"Segmented from {used} only ({' and '.join(SHORT_SEQUENCE_NAMES.get(q, q) for q in missing)} missing)"
     expected = case.get("expected_accuracy") or {}
     dice = expected.get("dice") or {}
     if not expected.get("measured") or not dice:

@@ -166,6 +166,8 @@ class WritingGraph:
         except Exception as exc:  # endpoint down, context overflow, ...: the fallback covers it
             return {"tool_rounds": rounds, "reply_text": "", "llm_calls": [_error(exc)]}
         calls = getattr(reply, "tool_calls", None) or []
+        for i, call in enumerate(calls):  # the tool node answers by id; some backends send none
+            call["id"] = call.get("id") or f"{call['name']}_{rounds}_{i}"
         log = {"tool_calls": [c["name"] for c in calls], "chars": len(content_text(reply))}
         return {"messages": [reply], "tool_rounds": rounds, "reply_text": "" if calls else content_text(reply),
                 "llm_calls": [log]}
@@ -265,7 +267,8 @@ class WritingGraph:
         state: WritingState = {"facts": facts, "figures": list(figures or []), "warnings": list(warnings or [])}
         limit = (self.opt.max_revisions + 1) * (3 * self.opt.max_tool_rounds + 6) + 10
         graph = self._draft_only() if stop_after_draft else self.graph
-        return graph.invoke(state, {"recursion_limit": limit})
+        # max_concurrency 1: ToolNode would run one reply's calls in threads; the tools share one network
+        return graph.invoke(state, {"recursion_limit": limit, "max_concurrency": 1})
 
     def _draft_only(self):
         g = StateGraph(WritingState)

@@ -25,7 +25,7 @@ AFFINE_TOLERANCE = 1e-3
 
 @dataclass
 class Case:
-    """One case in memory: 4 modalities (t1, t1ce, t2, flair), optional internal labels."""
+    """One case in memory: 4 modalities (t1, t1ce, t2, flair; a missing one is all zeros), optional internal labels."""
 
     case_id: str
     images: np.ndarray = field(repr=False)  # float32 (4, X, Y, Z) in MODALITIES order

@@ -64,14 +64,14 @@ def check_values(what: str, path: Path, data: np.ndarray) -> None:
 
 def background_value(volume: np.ndarray) -> float | None:
     """The value of the volume's background: 0 when at least 1% of voxels are 0 (skull-stripped
-    input); else its minimum when at least 1% of voxels hold exactly that (normalised after
-    skull stripping, e.g. a constant negative background); else None (no background)."""
+    input); else its minimum, when that is negative and at least 1% of voxels hold exactly it
+    (normalised after skull stripping: a constant negative background); else None."""
     vol = np.asarray(volume)
     need = BACKGROUND_MIN_FRACTION * vol.size
     if vol.size - np.count_nonzero(vol) >= need:
         return 0.0
     lowest = vol.min()
-    if np.count_nonzero(vol == lowest) >= need:
+    if lowest < 0 and np.count_nonzero(vol == lowest) >= need:  # non-negative scans keep the 0 rule
         return float(lowest)
     return None
 
@@ -90,7 +90,7 @@ def background_warnings(images: np.ndarray, names: tuple[str, ...], source: str)
             extra = f" Every voxel is negative (maximum {hi:.4g})."
         warnings.append(
             f"The {name} image of {source} has no zero background ({zero} of {total} voxels are 0)."
-            f"{extra} medbrain takes the non-zero voxels as the brain (skull-stripped BraTS input has "
+            f"{extra} medbrain takes the voxels that differ from the background as the brain (skull-stripped BraTS input has "
             "background 0), so this volume's whole field of view was treated as brain: the crop, the "
             "intensity normalisation and hence the segmentation and its volumes may be wrong. Fix: "
             "skull-strip the case, or set the background to 0."

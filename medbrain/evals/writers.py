@@ -156,8 +156,15 @@ def write_with_llm(facts: dict[str, Any], llm: BaseChatModel, *, verifier_loop: 
         text=text, sections=sections, patient_summary=summary, sources=sources,
         draft_text=state.get("draft_text", "") or "", revisions=int(state.get("revisions", 0)),
         fallback_sections=[k for k, v in sources.items() if v == "grounded-fallback"],
-        llm_calls=calls + [e for e in state.get("llm_calls") or [] if e.get("drafting")], latency_s=latency,
-        latency_source=source)
+        llm_calls=_with_drafting(calls, state.get("llm_calls") or []), latency_s=latency, latency_source=source)
+
+
+def _with_drafting(calls: list[dict[str, Any]], logged: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The metered calls, each structured one with what the graph logged of it (sentences kept, dropped)."""
+    drafting = [e for e in logged if e.get("drafting")]
+    if len(drafting) != len(calls):
+        return calls
+    return [{**call, "drafting": entry} for call, entry in zip(calls, drafting)]
 
 
 __all__ = ["WrittenReport", "render_report", "write_grounded", "write_with_llm"]

@@ -12,7 +12,7 @@ def expected_accuracy(metadata: dict[str, Any], sequences: Iterable[str]) -> dic
     """The cross-validated Dice of this model's recipe for exactly these sequences.
 
     ``{"sequences": NAME, "measured": True, "dice": {WT: mean, ...}, "dice_sd": {...},
-    "cases": n, "folds": [...], "method": ...}``; ``measured`` is False when the model's JSON
+    "cases": n, "folds": [...], "source": ...}``; ``measured`` is False when the model's JSON
     holds no row for this subset (the report then says so instead of guessing).
     """
     name = subset_name(sequences)
@@ -22,7 +22,7 @@ def expected_accuracy(metadata: dict[str, Any], sequences: Iterable[str]) -> dic
         return {"sequences": name, "measured": False}
     return {"sequences": name, "measured": True,
             "dice": {r: row[r]["mean"] for r in REGIONS}, "dice_sd": {r: row[r]["sd"] for r in REGIONS},
-            "cases": row["cases"], "folds": row["folds"], "method": table.get("method", "")}
+            "cases": row["cases"], "folds": row["folds"], "source": table.get("method", "")}
 
 
 def accuracy_note(expected: dict[str, Any]) -> str:

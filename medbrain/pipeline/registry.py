@@ -79,7 +79,7 @@ def build_tools(workspace: CaseWorkspace, roots: AllowedRoots) -> list[BaseTool]
         return workspace.facts if section == "all" else workspace.facts.get(section, {})
 
     specs = [
-        (load_case, LoadArgs, "Load an MRI case (four sequences) for analysis."),
+        (load_case, LoadArgs, "Load an MRI case (t1, t1ce, t2, flair; a missing one is reported) for analysis."),
         (segment_case, NoArgs, "Segment the loaded case; returns settings and Dice vs truth when present."),
         (measure_tumour, NoArgs, "Volumes (mL), lesions, largest slice, diameters, side, midline, atlas location."),
         (explain, ExplainArgs, "Attribution map of one method on one axial slice; returns its numbers."),

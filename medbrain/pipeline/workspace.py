@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 from nibabel import aff2axcodes
 
-from medbrain.data.discovery import CaseFiles, resolve_case
+from medbrain.data.discovery import MODALITIES, CaseFiles, resolve_case
 from medbrain.data.loading import Case, load_case
 from medbrain.data.preprocessing import Preprocessed, brain_mask, preprocess
 from medbrain.errors import MedBrainError
-from medbrain.facts import ANALYSIS_METHODS
+from medbrain.facts import ANALYSIS_METHODS, SEQUENCE_NAMES
 from medbrain.labels import region_masks
 from medbrain.metrics import dice
 from medbrain.model.checkpoint import Checkpoint
@@ -387,7 +387,8 @@ class CaseWorkspace:
         if self.explained is None:
             raise NotReadyError("No explanation maps yet: run the explanation methods first.")
         region, z = self.explained
-        flair = self.prep.images[3, :, :, z]
+        shown = next(q for q in ("flair", "t2", "t1ce", "t1") if q in self.case.sequences)  # FLAIR unless missing
+        background = self.prep.images[MODALITIES.index(shown), :, :, z]
         truth = None if self.case.label is None else self.prediction.cropped(self.case.label)[:, :, z]
         pred = self.prediction.cropped(self.prediction.label)[:, :, z]
         title = f"{self.case.case_id} — {region}, axial slice {self.full_z(z)}"
@@ -396,7 +397,8 @@ class CaseWorkspace:
         sides = (opposite[first_axis], first_axis) if first_axis in opposite else None
         with self.log.call("figure", region=region, slice_index=self.full_z(z)) as out:
             shap = ((self.facts.get("explanations") or {}).get("shapley") or {}).get("regions") or {}
-            path = montage(flair, truth, pred, self.maps, title, out_path, image_name="FLAIR", sides=sides,
+            path = montage(background, truth, pred, self.maps, title, out_path, image_name=SEQUENCE_NAMES[shown],
+                           sides=sides,
                            shapley={r: v["share"] for r, v in shap.items()} or None)
             out["summary"] = str(path)
         return path

@@ -111,3 +111,23 @@ def test_likely_undersegmentation_is_named_in_confidence_and_recommendations():
         assert verify_text(s[key], facts).passed, verify_text(s[key], facts).findings()
     clean = grounded_sections(_real_facts()[0])
     assert "under-segment" not in clean["confidence"] + clean["recommendations"]
+
+
+@pytest.mark.parametrize("missing", [("t1",), ("t1ce",), ("t2",), ("flair",), ("t1", "t2"), ("t1", "t1ce", "t2")])
+@pytest.mark.parametrize("measured", [True, False])
+def test_the_grounded_writer_states_the_sequences_used_and_passes(missing, measured):
+    from medbrain.agent.section_checks import verify_section
+    from medbrain.model.expected_accuracy import expected_accuracy
+
+    present = [q for q in ("t1", "t1ce", "t2", "flair") if q not in missing]
+    name = "+".join(present)
+    table = {"validation": {"by_sequences": {"method": "3-fold CV", "subsets": {name: {
+        "cases": 27, "folds": [0, 1, 2], **{r: {"mean": m, "sd": 0.05} for r, m in (("WT", 0.74), ("TC", 0.39), ("ET", 0.02))}}}}}}
+    facts = sample_facts()
+    facts["case"].update(sequences=present, sequences_missing=list(missing),
+                         expected_accuracy=expected_accuracy(table if measured else {}, present))
+    sections = grounded_sections(facts)
+    assert "Segmented from" in sections["confidence"] and ("0.74" in sections["confidence"]) is measured
+    for key, text in sections.items():
+        record = verify_section(text, facts, key)
+        assert record["passed"], (key, record["unsupported"], text)

@@ -118,3 +118,18 @@ def test_the_writing_graph_needs_no_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_history_sits_after_the_system_message_of_draft_and_revision():
+    from langchain_core.messages import AIMessage as AI, HumanMessage, SystemMessage
+
+    facts = sample_facts()
+    sections = grounded_sections(facts)
+    bad = as_text({**sections, "clinical_assessment": "The whole tumour measures 99.9 mL."}, patient_summary(facts))
+    llm = ScriptedChatModel([bad, good_text(facts)])
+    history = [HumanMessage(content="earlier question"), AI(content="earlier answer")]
+    WritingGraph(llm, [], free(history=history)).run(facts)
+    for call, n in zip(llm.calls, (4, 5)):  # system, history x2, task (+ the revision request)
+        assert isinstance(call[0], SystemMessage) and [m.content for m in call[1:3]] == ["earlier question",
+                                                                                         "earlier answer"]
+        assert len(call) == n and "<facts>" in str(call[3].content)

@@ -149,3 +149,14 @@ def test_a_folder_holding_only_a_bad_case_names_its_problem(tiny: Path):
     image_file(tiny, "t2").unlink()
     with pytest.raises(MedBrainError, match="missing modality t2"):
         find_cases(tiny.parent, strict=False)
+
+
+@pytest.mark.parametrize("name", ["already_zscored", "zscored_negative_background"])
+def test_normalised_input_gives_the_model_the_same_input_as_the_raw_case(name: str, tiny: Path,
+                                                                          tiny_template: Path):
+    from medbrain.data import preprocess
+
+    raw = preprocess(load_case(tiny_template))
+    normalised = preprocess(load_case(next(k for k in CORPUS if k.name == name).build(tiny)))
+    np.testing.assert_array_equal(normalised.mask, raw.mask)
+    np.testing.assert_allclose(normalised.images, raw.images, atol=1e-4)

@@ -1,10 +1,12 @@
 """Claims about which sequences the segmentation used and which were missing.
 
 "Segmented from T1ce and FLAIR only (T1 and T2 missing)" must match ``facts.case.sequences``
-and ``facts.case.sequences_missing``; older facts without them mean all four were used. A
-sentence is checked only when it speaks about the input: a used-from phrase ("segmented
-from", "using only", "sequences used") or a sequence named beside a missing word ("T2
-missing", "no T1 image", "without FLAIR").
+and ``facts.case.sequences_missing``; older facts without them mean all four were used. Only
+phrases about the input are read: a missing word tied to the sequences it governs ("T1 and
+T2 missing", "no T2 image", "without the FLAIR sequence", "missing: T1"), a used-from phrase
+("segmented from", "using only", "T1 and T2 were provided") and "all four sequences". A
+sequence named for what it shows ("no FLAIR hyperintensity", "absent on T1ce") is not a
+claim about the input.
 """
 
 from __future__ import annotations
@@ -13,26 +15,33 @@ import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
 from medbrain.agent.grounding.lexicon import SEQUENCE_TERMS
-from medbrain.agent.grounding.mentions import SEQUENCE_RE
 from medbrain.facts import FactCatalogue, display_word, get
 
 ALL_FOUR = ("t1", "t1ce", "t2", "flair")
-_USED_RE = re.compile(r"(?i)\b(?:segment(?:ed|ation)?|predict(?:ed|ion)?|analys(?:ed|is)|run|computed)\s+"
-                      r"(?:only\s+)?(?:from|on|with|using)\b|\busing only\b|\bsequences?\s+(?:used|available|present)\b|"
-                      r"\b(?:used|available|present)\s+sequences?\b")
-_MISSING_RE = re.compile(r"(?i)\b(?:missing|absent|unavailable|not available|lacking|lacks?|not provided)\b")
-_NO_SEQUENCE_RE = re.compile(r"(?i)\b(?:no|without)\s+(?:the\s+|an?\s+|any\s+)?(?=(?:t1|t2|flair))")
-_SEGMENT_SPLIT = re.compile(r"[;,()]|\bbut\b", re.IGNORECASE)
-_ALL_FOUR_RE = re.compile(r"(?i)\ball (?:four|4) (?:sequences|mri sequences|inputs)\b")
+_SEQ = "|".join(re.escape(t) for t in sorted(SEQUENCE_TERMS, key=len, reverse=True))
+_LIST = rf"(?:{_SEQ})(?:\s*(?:,|and|or|&|\+)\s*(?:{_SEQ}))*"
+_NOUN = r"(?:images?|sequences?|scans?|series|inputs?|data|volumes?)"
+_MISSING_WORD = r"(?:missing|absent|unavailable|not available|not provided|not acquired|lacking)"
+_MISSING_RES = [
+    re.compile(rf"(?i)\b(?P<seqs>{_LIST})\s*(?:{_NOUN}\s*)?(?:(?:was|were|is|are)\s+)?{_MISSING_WORD}\b"),
+    re.compile(rf"(?i)\b(?:no|without)\s+(?:the\s+|an?\s+|any\s+)?(?P<seqs>{_LIST})\s*{_NOUN}\b"),
+    re.compile(rf"(?i)\b(?:without|{_MISSING_WORD})(?:\s+{_NOUN})?\s*:?\s+(?:the\s+)?(?P<seqs>{_LIST})\b"),
+    # "T1 and T2 received no attribution because they were missing"
+    re.compile(rf"(?i)\b(?P<seqs>{_LIST})\b[^.;]{{0,60}}?\b(?:they|it)\s+(?:was|were|is|are)\s+{_MISSING_WORD}\b"),
+]
+_USED_RES = [
+    re.compile(rf"(?i)\b(?:segment(?:ed|ation)?|predict(?:ed|ion)?|analys(?:ed|is)|run|computed|based)\s+(?:only\s+)?"
+               rf"(?:from|on|with|using)\s+(?:only\s+)?(?:the\s+)?(?P<seqs>{_LIST})"),
+    re.compile(rf"(?i)\busing only\s+(?:the\s+)?(?P<seqs>{_LIST})"),
+    re.compile(rf"(?i)\b(?P<seqs>{_LIST})\s*(?:{_NOUN}\s*)?(?:was|were|is|are)\s+(?:used|available|provided|present|given)\b"),
+    re.compile(rf"(?i)\b(?:had|has|with) access to\s+(?:the\s+)?(?P<seqs>{_LIST})"),
+]
+_ALL_FOUR_RE = re.compile(r"(?i)\ball (?:four|4)(?: of the)? (?:mri )?(?:sequences|inputs|images|contrasts)\b")
+_SEQ_RE = re.compile(rf"(?i)\b({_SEQ})\b")
 
 
 def _sequences_in(text: str) -> list[str]:
-    return [SEQUENCE_TERMS[m.group(1).lower()] for m in SEQUENCE_RE.finditer(text)]
-
-
-def _says_missing(segment: str) -> bool:
-    """A missing word in the clause, or "no"/"without" directly before a sequence name."""
-    return bool(_MISSING_RE.search(segment) or _NO_SEQUENCE_RE.search(segment))
+    return [SEQUENCE_TERMS[m.group(1).lower()] for m in _SEQ_RE.finditer(text)]
 
 
 def _case_sequences(cat: FactCatalogue) -> tuple[set[str], set[str]]:
@@ -43,25 +52,26 @@ def _case_sequences(cat: FactCatalogue) -> tuple[set[str], set[str]]:
     return set(used), set(missing if isinstance(missing, list) else [q for q in ALL_FOUR if q not in used])
 
 
+def _named(patterns: list[re.Pattern], s: str) -> list[str]:
+    return list(dict.fromkeys(q for p in patterns for m in p.finditer(s) for q in _sequences_in(m.group("seqs"))))
+
+
 def check_input_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
     """Sequences said to be used, or missing, against the case's facts."""
-    segments = [seg for seg in _SEGMENT_SPLIT.split(s) if seg.strip()]
-    said_missing = [q for seg in segments if _says_missing(seg) for q in _sequences_in(seg)]
-    said_used_from = bool(_USED_RE.search(s))
-    all_four = bool(_ALL_FOUR_RE.search(s)) and said_used_from
-    if not said_missing and not said_used_from and not all_four:
+    said_missing = _named(_MISSING_RES, s)
+    said_used = [q for q in _named(_USED_RES, s) if q not in said_missing]
+    all_four = _ALL_FOUR_RE.search(s)
+    if not said_missing and not said_used and not all_four:
         return []
     used, missing = _case_sequences(cat)
-    claims: list[Claim] = []
-    for q in dict.fromkeys(said_missing):
-        claims.append(make_claim("input", f"{display_word(q)} missing", q in missing,
-                                 f"the case has {display_word(q)}" if q in used else f"{q} is not a sequence of this case"))
-    if said_used_from:
-        said_used = [q for seg in segments if not _says_missing(seg) for q in _sequences_in(seg)]
-        for q in dict.fromkeys(said_used):
-            claims.append(make_claim("input", f"segmented from {display_word(q)}", q in used,
-                                     f"{display_word(q)} was missing from this case"))
+    claims = [make_claim("input", f"{display_word(q)} missing", q in missing,
+                         f"the case has {display_word(q)}" if q in used else f"{q} is not a sequence of this case")
+              for q in said_missing]
+    claims += [make_claim("input", f"segmented from {display_word(q)}", q in used,
+                          f"{display_word(q)} was missing from this case") for q in said_used]
     if all_four:
-        claims.append(make_claim("input", "all four sequences used", not missing,
-                                 f"this case lacks {', '.join(sorted(display_word(q) for q in missing))}"))
+        negated = bool(re.search(r"(?i)\b(?:not|without|lacks?|lacking|instead of)\b[^.;]{0,12}$", s[:all_four.start()]))
+        claims.append(make_claim("input", ("not " if negated else "") + "all four sequences used", (not missing) != negated,
+                                 f"this case lacks {', '.join(sorted(display_word(q) for q in missing))}" if missing
+                                 else "this case has all four sequences"))
     return claims

@@ -258,7 +258,11 @@ META_EXTRA_RE = re.compile(
     r"^\s*(?:assistant|user|system|human|ai|model|verifier|checker|grader|reviewer)\s*:|^\s*p\.?\s?s\.?(?=\s)|\breviewer model\b|"
     r"\b(?:checker|verifier|grader|reviewer model)(?: model)?,? (?:should|must|please)\b|\brespond only with\b|"
     r"\b(?:mark|flag|treat) (?:this|it|the \w+) as (?:passed|verified|supported)\b|\bno unsupported claims\b|"
-    r"\bverification complete\b|\bstatus\s*[:=]\s*\"?passed\b|[{,]\s*\"(?:passed|unsupported|status|verdict)\"\s*:", re.I)
+    r"\bverification complete\b|\bstatus\s*[:=]\s*\"?passed\b|[{,]\s*\"(?:passed|unsupported|status|verdict)\"\s*:|"
+    # notes to whoever checks the text, wherever they stand in the sentence
+    r"\bnote to the (?:fact[- ])?(?:checker|verifier|grader|reviewer)\b|\bpre-?approved\b|\bmust not be (?:flagged|checked)\b|"
+    r"\bignore (?:any|all|every) (?:instructions?|requests?)\b|\b(?:do not|don't) (?:check|verify|flag) this\b|"
+    r"<!--|-->|\b(?:assistant|system|user)\s*:|\breply only with\b", re.I)
 
 # Capitalised names the verifier knows; other capitalised words inside a sentence are treated
 # as possible names of people or institutions.

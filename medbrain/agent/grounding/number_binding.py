@@ -39,7 +39,7 @@ _QUALIFIER_TEXT = {"baseline": re.compile(r"(?<!random )(?<!random-)\bbaseline\b
                    "blur": re.compile(r"\bblur(?:red|ring)?\b", re.I),
                    "initial": re.compile(r"\binitial(?:ly)?\b", re.I), "final": re.compile(r"\bfinal(?:ly)?\b", re.I),
                    "truth": re.compile(r"\b(?:ground[- ]truth|truth|reference (?:segmentation|labels?)|manual "
-                                       r"(?:segmentation|labels?))\b", re.I),
+                                       r"(?:segmentation|labels?)|(?:against|versus|vs\.?) the reference)\b", re.I),
                    "expected": re.compile(r"\b(?:cross-?validat\w*|expected)\b", re.I)}
 _SIGNED_RE = re.compile(r"(?<!un)\bsigned\b", re.I)
 HEDGE_RELATIVE = 0.03  # "roughly 210 mL" for 213.74 mL: a hedged number may be off by 3 %
@@ -98,9 +98,11 @@ def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: s
         return False
     for group, members in QUALIFIERS.items():
         named = {q for q in members if "q:" + q in sentence_concepts}
-        carried = qualifier_of(fact.path, group)
+        carried = qualifier_of(fact.path, group) or next((q for q in members if "q:" + q in fact.concepts), None)
         if carried and named and carried not in named:
             return False  # "blur imputation" is not the baseline-imputation score
+        if group == "dice_source" and named and not carried and "dice" in fact.concepts:
+            return False  # "expected Dice" / "Dice against the truth": not the flip (TTA) agreement
     if fact.methods and not ctx.methods:
         # a method's result needs the method named; per-sequence shares by region are Shapley's
         if not (fact.sequence and ctx.sequence == fact.sequence and "shapley" in fact.methods):

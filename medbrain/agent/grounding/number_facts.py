@@ -51,12 +51,15 @@ def _extra_concepts(f: Fact, raw: dict) -> frozenset[str]:
     for pattern, concepts in _EXTRA:
         if pattern.search(f.path):
             extra |= concepts
-    if f.path.endswith(".threshold") and "reasons[" in f.path:
+    if f.path.endswith((".threshold", ".value")) and "reasons[" in f.path:
         parent = get_path(raw, f.path.rsplit(".", 1)[0]) or {}
         factor = str(parent.get("factor") or "") if isinstance(parent, dict) else ""
-        for key, concepts in _FACTOR_CONCEPTS.items():
-            if factor.startswith(key):
-                extra |= concepts
+        if factor.startswith("expected_dice"):  # the cross-validated Dice behind a confidence cap
+            extra |= {"dice", "q:expected"}
+        if f.path.endswith(".threshold"):
+            for key, concepts in _FACTOR_CONCEPTS.items():
+                if factor.startswith(key):
+                    extra |= concepts
     return frozenset(extra)
 
 

@@ -27,10 +27,12 @@ _OVERCLAIM_RE = re.compile(
     r"\bwithout (?:any |further |expert |radiologist |human )*review\b|\berror[- ]free\b|\bdefinitive(?:ly)?\b|"
     r"\bcertain(?:ly)? correct\b|\bis (?:always|definitely) (?:right|correct|accurate)\b|"
     r"\b(?:result|segmentation|prediction|finding|outline)s? (?:is|are) (?:certain|definite|definitely correct|exact)\b|"
-    r"\b(?:clinically )?validated(?! against)\b|\bclinical(?:ly)? (?:grade|metric)\b|\bperfect(?:ly)?\b|"
+    r"(?<!cross-)(?<!cross )\b(?:clinically )?validated(?! against)\b|\bclinical(?:ly)? (?:grade|metric)\b|\bperfect(?:ly)?\b|"
     r"\baccurate to (?:within )?(?:a|one|\d)|\bexact(?:ly)? (?:boundar\w*|outline|delineation)\b|\bno errors?\b", re.I)
 _CALIBRATED_RE = re.compile(r"\b(?:well[- ])?calibrated\b", re.I)
-_UNDERSEG_RE = re.compile(r"\b(?:under-?segment\w*|possibly missed|likely missed|missed (?:parts|tumou?r))\b", re.I)
+_UNDERSEG_RE = re.compile(r"\b(?:under-?segment\w*|missed (?:parts|tumou?r))\b", re.I)
+# "possibly missed": a region not predicted although probability sits where it would be (its own flag)
+_MISSED_REGION_RE = re.compile(r"\b(?:possibly|likely|probably) missed\b", re.I)
 
 
 _CONVERGED_RE = re.compile(r"\b(converged|converges|converge|convergence (?:was )?(?:reached|achieved))\b", re.I)
@@ -129,17 +131,21 @@ def check_reliability(s: str, cat: FactCatalogue) -> list[Claim]:
         has = any(isinstance(v, (int, float)) for v in scores.values())
         claims.append(make_claim("confidence", m.group(0), not has, "Dice against the reference was computed"))
     regions = conf.get("regions") or {}
-    for m in _UNDERSEG_RE.finditer(s):
-        near = [(abs(p - m.start()), r) for p, r in region_mentions(s) if r in regions]
-        flags = {r: bool((v or {}).get("likely_undersegmentation")) for r, v in regions.items()}
-        negated = is_negated_at(s, m.start(), m.end())
-        if near:
-            region = min(near)[1]
-            ok = flags.get(region, False) != negated
-            claims.append(make_claim("confidence", f"{region} {m.group(0)}", ok, f"likely_undersegmentation for {region} is "
-                                                                              f"{flags.get(region)}"))
-        else:
-            ok = any(flags.values()) != negated
-            claims.append(make_claim("confidence", m.group(0), ok,
-                                     f"regions flagged as likely under-segmented: {[r for r, v in flags.items() if v] or 'none'}"))
+    under = {r: bool((v or {}).get("likely_undersegmentation")) for r, v in regions.items()}
+    missed = {r: r in (conf.get("possibly_missed_regions") or []) for r in regions}
+    for pattern, flags, what in ((_UNDERSEG_RE, under, "likely under-segmented"), (_MISSED_REGION_RE, missed, "possibly missed")):
+        for m in pattern.finditer(s):
+            claims.append(_flag_claim(s, m, flags, what, regions))
     return claims
+
+
+def _flag_claim(s: str, m: re.Match, flags: dict[str, bool], what: str, regions: dict) -> Claim:
+    """A region said to be (or not to be) under-segmented / possibly missed, against the tool's flags."""
+    near = [(abs(p - m.start()), r) for p, r in region_mentions(s) if r in regions]
+    negated = is_negated_at(s, m.start(), m.end())
+    if near:
+        region = min(near)[1]
+        return make_claim("confidence", f"{region} {m.group(0)}", flags.get(region, False) != negated,
+                          f"{what} for {region} is {flags.get(region)}")
+    return make_claim("confidence", m.group(0), any(flags.values()) != negated,
+                      f"regions flagged as {what}: {[r for r, v in flags.items() if v] or 'none'}")
