@@ -63,8 +63,9 @@ def _size(f: dict, used: list[str]) -> list[str]:
     used += [f"measurements.volumes_ml.{k}" for k in ("WT", "TC", "ET", "ED")]
     if not vol.get("WT"):
         return ["The model did not segment any tumour in this case (whole-tumour volume 0 mL)."]
-    out = [f"The whole tumour measures {_num(vol['WT'])} mL; the tumour core {_num(vol.get('TC', 0))} mL, "
-           f"of which {_num(vol.get('ET', 0))} mL is enhancing tumour; oedema {_num(vol.get('ED', 0))} mL."]
+    et = (f"of which {_num(vol['ET'])} mL is enhancing tumour" if vol.get("ET") else "with no enhancing tumour predicted")
+    ed = f"oedema {_num(vol['ED'])} mL" if vol.get("ED") else "no oedema was predicted"
+    out = [f"The whole tumour measures {_num(vol['WT'])} mL; the tumour core {_num(vol.get('TC', 0))} mL, {et}; {ed}."]
     rano = get(f, "measurements", "rano", default={}) or {}
     if all(rano.get(k) is not None for k in ("longest_diameter_mm", "perpendicular_diameter_mm", "slice_index")):
         used.append("measurements.rano")

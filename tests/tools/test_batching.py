@@ -25,7 +25,7 @@ RTOL, ATOL = 1e-4, 1e-4
 
 @pytest.fixture(scope="module")
 def net_and_slice():
-    torch.manual_seed(1)  # a seed whose random network's WT evidence depends on the brain
+    torch.manual_seed(2)  # a seed whose random network's WT evidence depends on the brain (medbrain.model.unetpp init)
     model = HybridUNetPlusPlus(ModelConfig(decoder_channels=(8, 8, 8, 8, 8), context=1, transformer=None)).eval()
     with torch.no_grad():  # non-trivial BatchNorm statistics (eval mode: batch-independent)
         for m in model.modules():
