@@ -19,7 +19,6 @@ from medbrain.labels import LabelConvention
 MODALITIES: tuple[str, ...] = ("t1", "t1ce", "t2", "flair")
 
 
-
 def subset_name(sequences) -> str:
     """Canonical name of a set of sequences: 'all', or the names in MODALITIES order joined by '+'."""
     names = set(sequences)
@@ -94,8 +93,8 @@ class CaseFiles:
             raise MissingModalityError(
                 f"Case {self.case_id} in {self.first_image.parent} is missing modality "
                 f"{', '.join(self.missing)} (expected file {', '.join(self._expected_names())}). "
-                "All four of t1, t1ce, t2, flair are required here (--require-all); without it, "
-                "medbrain segments the sequences present and says which were used.")
+                "All four of t1, t1ce, t2, flair are required here (training, or --require-all); "
+                "segment, explain, report and chat accept a case with some of them unless --require-all is given.")
         return self
 
     def _expected_names(self) -> list[str]:
