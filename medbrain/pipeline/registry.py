@@ -58,7 +58,8 @@ def build_tools(workspace: CaseWorkspace, roots: AllowedRoots) -> list[BaseTool]
     """The tools bound to one workspace; paths are checked against ``roots``."""
 
     def load_case(path: str) -> dict:
-        return workspace.load(roots.check(path))
+        facts = workspace.load(roots.check(path))
+        return {**facts, "warnings": list(workspace.case.warnings)}  # e.g. the sequences missing, and what it costs
 
     def segment_case() -> dict:
         return workspace.segment()
