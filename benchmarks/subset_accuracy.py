@@ -20,7 +20,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from medbrain.data.discovery import subset_name
+from medbrain.data.discovery import MODALITIES, subset_name
 from medbrain.io import atomic_write_json
 from medbrain.labels import REGIONS
 
@@ -37,7 +37,7 @@ SOURCES: list[tuple[str, tuple[str, ...]]] = [
 
 def subset_key(subset: str) -> str:
     """Canonical name of a cv_folds.py subset ('all', 'flair+t1ce', ...)."""
-    return subset_name(("t1", "t1ce", "t2", "flair") if subset == "all" else subset.split("+"))
+    return subset_name(MODALITIES if subset == "all" else subset.split("+"))
 
 
 def load_rows(results: Path = RESULTS) -> list[dict]:

@@ -186,27 +186,25 @@ def _all_negative(case: Path) -> Path:
     return case
 
 
-def _zscored_negative_background(case: Path) -> Path:
-    """Normalised after skull stripping: the background is one constant below every brain voxel."""
-    for m in MODS:
-        f = image_file(case, m)
-        d = data_of(f).astype(np.float32)
-        brain = d != 0
-        z = (d[brain] - d[brain].mean()) / d[brain].std()
-        d[brain] = z
-        d[~brain] = z.min() - 1.0
-        rewrite(f, d)
-    return case
-
-
-def _already_zscored(case: Path) -> Path:
+def _zscore_each(case: Path, background: Callable[[np.ndarray], float]) -> Path:
+    """Every sequence z-scored inside the brain; the rest set to ``background(brain values)``."""
     for m in MODS:
         f = image_file(case, m)
         d = data_of(f).astype(np.float32)
         brain = d != 0
         d[brain] = (d[brain] - d[brain].mean()) / d[brain].std()
+        d[~brain] = background(d[brain])
         rewrite(f, d)
     return case
+
+
+def _already_zscored(case: Path) -> Path:
+    return _zscore_each(case, lambda brain: 0.0)
+
+
+def _zscored_negative_background(case: Path) -> Path:
+    """Normalised after skull stripping: the background is one constant below every brain voxel."""
+    return _zscore_each(case, lambda brain: float(brain.min()) - 1.0)
 
 
 def _directory_named_like_file(case: Path) -> Path:

@@ -44,17 +44,5 @@ class WritingState(TypedDict, total=False):
     llm_calls: Annotated[list[dict[str, Any]], operator.add]  # one entry per model call (or failure)
 
 
-class ReportState(TypedDict, total=False):
-    """What a finished report is built from: the analysis state and the writing state together."""
-
-    case_path: str
-    facts: dict[str, Any]
-    figures: list[str]
-    warnings: list[str]
-    sections: dict[str, str]
-    sources: dict[str, str]
-    patient_summary: str
-    verification: dict[str, dict]
-    revisions: int
-    draft_text: str
-    llm_calls: list[dict[str, Any]]
+class ReportState(AnalysisState, WritingState, total=False):
+    """What a finished report is built from: the analysis state with the writing state over it."""

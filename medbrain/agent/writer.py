@@ -9,7 +9,7 @@ passes :func:`medbrain.agent.verifier.verify_text` — a property the tests chec
 from __future__ import annotations
 
 from medbrain.agent.facts import REGION_WORDS, get
-from medbrain.facts import SEQUENCE_NAMES as SHORT_SEQUENCE_NAMES
+from medbrain.facts import REGIONS, SEQUENCE_NAMES as SHORT_SEQUENCE_NAMES
 from medbrain.agent.method_section import SEQUENCE_NAMES, method_comparison, method_name, num, pct
 
 SECTION_KEYS = ("clinical_assessment", "method_comparison", "confidence", "recommendations")
@@ -136,7 +136,7 @@ def sequences_sentence(case: dict) -> str:
     dice = expected.get("dice") or {}
     if not expected.get("measured") or not dice:
         return text + "; no cross-validated accuracy exists for these sequences, so no region is rated high."
-    parts = [f"{num(dice[r])} for the {REGION_WORDS.get(r, r)}" for r in ("WT", "TC", "ET") if r in dice]
+    parts = [f"{num(dice[r])} for the {REGION_WORDS.get(r, r)}" for r in REGIONS if r in dice]
     return (text + "; with these sequences cross-validation measured Dice "
             + ", ".join(parts[:-1]) + f" and {parts[-1]}; each region's level is capped accordingly.")
 

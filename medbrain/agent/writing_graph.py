@@ -241,18 +241,25 @@ class WritingGraph:
                 "sources": sources, "warnings": warnings, "verification": verification}
 
     # ------------------------------------------------------------------ graph
-    def _build(self):
+    def _build(self, *, stop_after_draft: bool = False):
+        """The graph; ``stop_after_draft`` ends after the first answer (what a writer without the verifier gives)."""
         g = StateGraph(WritingState)
-        for name in ("draft", "model", "refresh", "collect", "verify", "revise", "finalize"):
+        for name in ("draft", "model", "refresh", "collect"):
             g.add_node(name, getattr(self, name))
         g.add_node("tools", self.tool_node)
         g.add_edge(START, "draft")
-        to_text = {"model": "model", "verify": "verify"}
-        g.add_conditional_edges("draft", self._after_compose, to_text)
-        g.add_conditional_edges("revise", self._after_compose, to_text)
         g.add_conditional_edges("model", self.route_after_model, {"tools": "tools", "collect": "collect"})
         g.add_edge("tools", "refresh")
         g.add_edge("refresh", "model")
+        if stop_after_draft:
+            g.add_conditional_edges("draft", self._after_compose, {"model": "model", "verify": END})
+            g.add_edge("collect", END)
+            return g.compile()
+        for name in ("verify", "revise", "finalize"):
+            g.add_node(name, getattr(self, name))
+        to_text = {"model": "model", "verify": "verify"}
+        g.add_conditional_edges("draft", self._after_compose, to_text)
+        g.add_conditional_edges("revise", self._after_compose, to_text)
         g.add_edge("collect", "verify")
         g.add_conditional_edges("verify", self.route_after_verify, {"revise": "revise", "finalize": "finalize"})
         g.add_edge("finalize", END)
@@ -266,19 +273,6 @@ class WritingGraph:
         """Write from ``facts``; ``stop_after_draft``: the model's first answer, unverified (evals)."""
         state: WritingState = {"facts": facts, "figures": list(figures or []), "warnings": list(warnings or [])}
         limit = (self.opt.max_revisions + 1) * (3 * self.opt.max_tool_rounds + 6) + 10
-        graph = self._draft_only() if stop_after_draft else self.graph
+        graph = self._build(stop_after_draft=True) if stop_after_draft else self.graph
         # max_concurrency 1: ToolNode would run one reply's calls in threads; the tools share one network
         return graph.invoke(state, {"recursion_limit": limit, "max_concurrency": 1})
-
-    def _draft_only(self):
-        g = StateGraph(WritingState)
-        for name in ("draft", "model", "refresh", "collect"):
-            g.add_node(name, getattr(self, name))
-        g.add_node("tools", self.tool_node)
-        g.add_edge(START, "draft")
-        g.add_conditional_edges("draft", self._after_compose, {"model": "model", "verify": END})
-        g.add_conditional_edges("model", self.route_after_model, {"tools": "tools", "collect": "collect"})
-        g.add_edge("tools", "refresh")
-        g.add_edge("refresh", "model")
-        g.add_edge("collect", END)
-        return g.compile()

@@ -98,12 +98,9 @@ def segment(
     dev = resolve_device(device)
     ckpt = load_checkpoint(ckpt_path, device=dev)
     post = PostProcessing(**ckpt.metadata.get("postprocessing", {}))
-    notes = list(loaded.warnings)
-    if loaded.files.missing:
-        from medbrain.model.expected_accuracy import accuracy_note, expected_accuracy
+    from medbrain.model.expected_accuracy import warnings_with_accuracy
 
-        notes.insert(1, accuracy_note(expected_accuracy(ckpt.metadata, loaded.sequences)))
-    print_warnings(notes, ckpt)
+    print_warnings(warnings_with_accuracy(loaded.warnings, ckpt.metadata, loaded.sequences, loaded.files.missing), ckpt)
     start = time.perf_counter()
     with Progress(console=err_console, transient=True) as progress:
         task = progress.add_task(escape(f"{loaded.case_id}: segmenting"), total=None)

@@ -33,3 +33,11 @@ def accuracy_note(expected: dict[str, Any]) -> str:
     dice = ", ".join(f"{r} {expected['dice'][r]:.2f} ± {expected['dice_sd'][r]:.2f}" for r in REGIONS)
     return (f"Expected Dice with {expected['sequences']} (cross-validation, {expected['cases']} held-out "
             f"cases): {dice}.")
+
+
+def warnings_with_accuracy(warnings: list[str], metadata: dict[str, Any], sequences: Iterable[str],
+                           missing: Iterable[str]) -> list[str]:
+    """A case's warnings with the expected-accuracy note after the missing-sequence one (first)."""
+    if not list(missing):
+        return list(warnings)
+    return [*warnings[:1], accuracy_note(expected_accuracy(metadata, sequences)), *warnings[1:]]

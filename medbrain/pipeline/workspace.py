@@ -15,13 +15,13 @@ from nibabel import aff2axcodes
 
 from medbrain.data.discovery import MODALITIES, CaseFiles, resolve_case
 from medbrain.data.loading import Case, load_case
-from medbrain.data.preprocessing import Preprocessed, brain_mask, preprocess
+from medbrain.data.preprocessing import Preprocessed, preprocess, uncrop
 from medbrain.errors import MedBrainError
 from medbrain.facts import ANALYSIS_METHODS, SEQUENCE_NAMES
 from medbrain.labels import region_masks
 from medbrain.metrics import dice
 from medbrain.model.checkpoint import Checkpoint
-from medbrain.model.expected_accuracy import accuracy_note
+from medbrain.model.expected_accuracy import warnings_with_accuracy
 from medbrain.model.inference import DEFAULT_SLICE_MODE, PostProcessing, Prediction, SliceSchedule, segment_preprocessed
 from medbrain.pipeline.case_facts import case_facts
 from medbrain.pipeline.toollog import ToolLog
@@ -145,8 +145,7 @@ class CaseWorkspace:
             return self.facts["case"]
         log = ToolLog(self.log.path, self.log.listener)
         with log.call("load", path=str(path)) as out:
-            if files is None:
-                files = resolve_case(path, allow_missing=not self.require_all)
+            files = files or resolve_case(path, allow_missing=True)
             case = load_case(files.require_all() if self.require_all else files)
             prep = preprocess(case)
             out["summary"] = f"{case.case_id} {case.shape}"
@@ -156,8 +155,8 @@ class CaseWorkspace:
         self.maps, self.explained = {}, None
         self._targets, self._segments = {}, None
         self.facts = {"case": case_facts(case, synthetic=self.synthetic, metadata=self.checkpoint.metadata)}
-        if "expected_accuracy" in self.facts["case"]:
-            case.warnings.insert(1, accuracy_note(self.facts["case"]["expected_accuracy"]))
+        case.warnings[:] = warnings_with_accuracy(case.warnings, self.checkpoint.metadata, case.sequences,
+                                                  case.files.missing)
         self.log = log
         return self.facts["case"]
 
@@ -181,7 +180,7 @@ class CaseWorkspace:
     def measure(self) -> dict[str, Any]:
         self._need("prediction")
         with self.log.call("measure") as out:
-            brain = brain_mask(self.case.images)
+            brain = uncrop(self.prep.mask, self.prep.box)  # the load's brain mask (False outside its box)
             result = measure_tumour(self.prediction.label, self.case.affine, brain_mask=brain).to_dict()
             self.facts["measurements"] = result
             out["summary"] = f"WT {result['volumes_ml'].get('WT')} mL, side {result['side']['side']}"

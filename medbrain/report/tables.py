@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from medbrain.facts import REGION_NAMES, SEQUENCE_NAMES, SEQUENCES
+from medbrain.facts import REGION_NAMES, REGIONS, SEQUENCE_NAMES, SEQUENCES
 from medbrain.report.values import MAX_INLINE_LIST, FactValues, format_value, humanise, pair, word
 
 
@@ -263,7 +263,7 @@ def input_rows(values: FactValues) -> list[tuple[str, str]]:
     expected = _mapping(case.get("expected_accuracy"))
     if missing and expected.get("measured"):
         dice, sd = _mapping(expected.get("dice")), _mapping(expected.get("dice_sd"))
-        for region in ("WT", "TC", "ET"):
+        for region in REGIONS:
             if dice.get(region) is not None:
                 rows.append((f"Expected Dice {region_label(region)} with these sequences",
                              f"{float(dice[region]):.2f} ± {float(sd.get(region, 0.0)):.2f} "

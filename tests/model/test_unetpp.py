@@ -15,7 +15,8 @@ CASES = [("resnet18", SMALL), ("resnet50", SMALL)]
 
 
 def _smp_model(encoder: str, decoder_channels: tuple[int, ...], in_channels: int = 12, classes: int = 3):
-    smp = pytest.importorskip("segmentation_models_pytorch")
+    import segmentation_models_pytorch as smp  # the reference; a project dependency, so never skipped
+
     return smp.UnetPlusPlus(
         encoder_name=encoder,
         encoder_weights=None,

@@ -15,9 +15,8 @@ import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
 from medbrain.agent.grounding.lexicon import SEQUENCE_TERMS
-from medbrain.facts import FactCatalogue, display_word, get
+from medbrain.facts import SEQUENCES, FactCatalogue, display_word, get
 
-ALL_FOUR = ("t1", "t1ce", "t2", "flair")
 _SEQ = "|".join(re.escape(t) for t in sorted(SEQUENCE_TERMS, key=len, reverse=True))
 _LIST = rf"(?:{_SEQ})(?:\s*(?:,|and|or|&|\+)\s*(?:{_SEQ}))*"
 _NOUN = r"(?:images?|sequences?|scans?|series|inputs?|data|volumes?)"
@@ -48,8 +47,8 @@ def _case_sequences(cat: FactCatalogue) -> tuple[set[str], set[str]]:
     used = get(cat.raw, "case", "sequences")
     missing = get(cat.raw, "case", "sequences_missing")
     if not isinstance(used, list):
-        return set(ALL_FOUR), set()
-    return set(used), set(missing if isinstance(missing, list) else [q for q in ALL_FOUR if q not in used])
+        return set(SEQUENCES), set()
+    return set(used), set(missing if isinstance(missing, list) else [q for q in SEQUENCES if q not in used])
 
 
 def _named(patterns: list[re.Pattern], s: str) -> list[str]:
