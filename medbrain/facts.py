@@ -124,6 +124,7 @@ KEY_CONCEPTS: dict[str, str] = {
     "tokens": "tokens", "layers": "layers", "heads": "heads", "steps": "steps", "samples": "samples",
     "shapley": "shapley", "fraction": "fraction", "outside": "outside", "largest": "largest", "confidence": "confidence",
     "structures": "structure", "structure": "structure", "flip": "tta", "scores": "dice", "truth": "dice",
+    "sd": "sd",
 }
 # Facts a text may cite without naming every concept of the path (the headline quantities).
 _HEADLINE = re.compile(

@@ -9,7 +9,7 @@ sentence is checked on its own:
 - sides, midline, anatomy, sub-regions, methods, relation claims, dominant sequence and
   confidence words are checked against the facts (``location_claims``, ``method_claims``,
   ``confidence_claims``, ``location_relations``, ``method_relations``,
-  ``reliability_claims`` in :mod:`medbrain.agent.grounding`); clinical content (diagnosis,
+  ``reliability_claims``, ``threshold_relations`` in :mod:`medbrain.agent.grounding`); clinical content (diagnosis,
   grade, markers, prognosis, treatment, drugs, referrals, identifiers, prior-scan
   comparisons), meta text, unknown proper names and mixed-script words fail
   (:mod:`medbrain.agent.grounding.content_claims`).
@@ -39,6 +39,7 @@ from medbrain.agent.grounding.number_binding import check_sentence_numbers
 from medbrain.agent.grounding.number_context import SentenceContext
 from medbrain.agent.grounding.reliability_claims import check_reliability
 from medbrain.agent.grounding.text import normalise, split_sentences
+from medbrain.agent.grounding.threshold_relations import check_threshold_relations
 from medbrain.facts import FactCatalogue
 
 _BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -110,8 +111,10 @@ def catalogue_of(facts: dict | FactCatalogue) -> FactCatalogue:
 def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | None = None) -> SentenceResult:
     """Every claim of one (normalised) sentence."""
     result = SentenceResult(sentence)
-    for v in check_sentence_numbers(sentence, cat, carried_region):
-        shown = v.mention.raw + (f" {v.mention.unit}" if v.mention.unit and not v.mention.unit.startswith("other:") else "")
+    verdicts = check_sentence_numbers(sentence, cat, carried_region)
+    for v in verdicts:
+        unit = v.mention.unit_text or (v.mention.unit if not v.mention.unit.startswith("other:") else "")
+        shown = v.mention.raw + (f" {unit}" if unit else "")
         result.claims.append(Claim("number", shown, v.supported, v.reason))
     for check in (check_sides, check_anatomy, check_subregions, check_methods,
                   check_sequences, check_confidence, check_clinical, check_names,
@@ -119,6 +122,7 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
                   check_method_results, check_reliability, check_compound_lobes,
                   check_sequence_relations, check_input_sequences):
         result.claims.extend(check(sentence, cat))
+    result.claims.extend(check_threshold_relations(sentence, verdicts, cat))
     result.claims.extend(check_meta(sentence))
     return result
 

@@ -54,7 +54,38 @@ CASES = [
     ("Grad-CAM failed to beat random.", False),
     ("SLICE produced a stable and reliable explanation.", False),
     ("Integrated Gradients converged.", True),
+    # dimension pairs: the second number is the same measure as the first, whatever words follow
+    ("The tumour core measures 73.4 × 55.2 mm on slice 54.", True),
+    ("The tumour core measures 7.34 × 5.52 cm on slice 54.", True),
+    ("The tumour core measures 73.4 × 52.5 mm on slice 54.", False),
+    # a fraction word of a litre is a volume
+    ("The whole tumour is well over a tenth of a litre.", True),
+    ("The whole tumour is roughly a tenth of a litre.", False),
+    # a value compared with its threshold: both numbers true, the relation too
+    ("The whole-tumour mean probability of 0.97 exceeds the 0.85 threshold for high confidence.", True),
+    ("The whole-tumour mean probability of 0.97 falls below the 0.85 threshold for high confidence.", False),
+    ("The uncertain fraction of 4.7% for WT stays under the 20% threshold.", True),
+    ("The uncertain fraction of 4.7% for WT exceeds the 20% threshold.", False),
+    ("The whole-tumour mean probability (0.97) does not exceed the 0.85 threshold.", False),
+    # method agreement is reported beside the confidence level, it does not change it
+    ("Method agreement does not change the confidence level.", True),
+    ("The agreement between explanation methods (0.475) lowers the overall confidence.", False),
 ]
+
+
+def test_a_spread_binds_to_the_spread_of_the_quantity_before_it(facts):
+    """ "0.673 ± 0.075 for TC": the mean and its sd, each of the region labelled after the pair."""
+    two = {**facts, "case": {**facts["case"], "expected_accuracy": {
+        "sequences": "t1ce+flair", "measured": True, "dice": {"WT": 0.744, "TC": 0.673, "ET": 0.68},
+        "dice_sd": {"WT": 0.038, "TC": 0.075, "ET": 0.089}, "cases": 27, "folds": [0, 1, 2]}}}
+    good = ("With FLAIR and T1ce, the expected Dice is 0.744 ± 0.038 for WT, 0.673 ± 0.075 for TC "
+            "and 0.680 ± 0.089 for ET.")
+    assert verify_text(good, two).status == "passed", verify_text(good, two).findings()
+    assert verify_text("The expected Dice for the whole tumour is 0.74 (sd 0.04).", two).status == "passed"
+    for bad in ("The expected Dice for the tumour core is 0.673 ± 0.089.",  # ET's spread
+                "The expected Dice for the tumour core is 0.075.",  # a spread is not a mean
+                "The expected Dice is 0.744 ± 0.075 for WT."):
+        assert verify_text(bad, two).status == "failed", bad
 
 
 @pytest.mark.parametrize("text,passes", CASES)

@@ -37,9 +37,12 @@ _TTA_RANK_RE = re.compile(r"\b(?:test[- ]time(?: augmentation)?|tta|flip)\b[^.;]
 _RANK_RE = re.compile(r"\b(most|least) confident\b|\b(highest|lowest) (?:mean )?(?:probability|confidence)\b", re.I)
 _TTA_RE = re.compile(r"\b(?:test[- ]time(?: augmentation)?|tta|flip)\b[^.;]{0,30}?\b(?:agreement|consistency|stability)\b"
                      r"[^.;]{0,20}?\b(poor|low|weak|high|good|strong|excellent)\b", re.I)
-_AGREEMENT_CHANGED_RE = re.compile(r"\b(?:agreement|disagreement)\b[^.;]{0,60}\b(?:lower\w*|rais\w*|reduc\w*|increas\w*|chang\w*|"
-                                   r"downgrad\w*|upgrad\w*|affect\w*|drove|drives)\b[^.;]{0,30}\b(?:confidence|level)\b"
-                                   r"|\b(?:confidence|level)\b[^.;]{0,50}\bbecause of\b[^.;]{0,40}\bagreement\b", re.I)
+_IN_SENTENCE = r"(?:[^.;]|\.(?=\d))"  # decimal points do not end the span
+_AGREEMENT_CHANGED_RE = re.compile(rf"\b(?:agreement|disagreement)\b{_IN_SENTENCE}{{0,60}}?\b(?P<verb>lower\w*|rais\w*|reduc\w*|"
+                                   rf"increas\w*|chang\w*|downgrad\w*|upgrad\w*|affect\w*|drove|drives|boost\w*|strengthen\w*|"
+                                   rf"weaken\w*|cap(?:s|ped)?|limit\w*)\b{_IN_SENTENCE}{{0,30}}\b(?:confidence|level)\b"
+                                   rf"|\b(?:confidence|level)\b{_IN_SENTENCE}{{0,50}}\b(?P<cause>because of|due to|owing to)\b"
+                                   rf"{_IN_SENTENCE}{{0,40}}\bagreement\b", re.I)
 
 
 def _clauses(s: str) -> list[tuple[int, int]]:
@@ -131,7 +134,9 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
     for m in _AGREEMENT_CHANGED_RE.finditer(s):
         effect = str(conf.get("method_agreement_effect") or "")
         changes = not re.search(r"does not change|not change|beside", effect)
-        claims.append(make_claim("relation", m.group(0), changes != is_negated_at(s, m.start(), m.end()),
+        key = "verb" if m.group("verb") else "cause"
+        negated = is_negated_at(s, m.start(key), m.end(key)) or is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("relation", m.group(0), changes != negated,
                                  f"method agreement: {effect or 'no effect recorded'}"))
     if not claims:
         for m in CERTAINTY_HIGH_RE.finditer(s):

@@ -122,6 +122,7 @@ CONCEPT_TERMS: dict[str, str] = {
     "diameter": "diameter", "diameters": "diameter", "longest": "longest", "perpendicular": "perpendicular",
     "bidimensional": "diameter", "rano": "rano", "product": "product",
     "dice": "dice", "dice score": "dice", "dice coefficient": "dice",
+    "sd": "sd", "s.d.": "sd", "standard deviation": "sd", "standard deviations": "sd", "spread": "sd",
     "probability": "probability", "probabilities": "probability",
     "mean": "mean", "average": "mean", "maximum": "max", "max": "max", "peak": "max",
     "uncertain": "uncertain", "uncertainty": "uncertain",

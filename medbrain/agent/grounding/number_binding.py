@@ -87,6 +87,8 @@ def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: s
     core = fact.concepts - MODIFIERS - {"confidence", "fraction"}
     if not fact.headline and not (core and core <= (ctx.concepts | sentence_concepts | _IMPLIED.get(fact.unit, set()))):
         return False
+    if ("sd" in fact.concepts) != ("sd" in ctx.concepts):
+        return False  # a spread ("± 0.075", "sd 0.04") is only ever a spread, and a mean never one
     if "threshold" in fact.concepts and "threshold" not in ctx.concepts:
         return False  # a threshold (floor, cut-off) is cited only as one
     if ("others" in fact.concepts) != n.others:
@@ -244,7 +246,8 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
         ctx = sc.context(n, prev_end, next_start, previous, mentions[i - 1].unit if i else "")
         if n.unit == "fraction" and PERCENT_OF_TUMOUR_RE.match(sentence[n.end:]):
             ctx.concepts.discard("volume")
-        previous = ctx
+        if "sd" not in ctx.concepts or previous is None:
+            previous = ctx  # after "0.744 ± 0.038", a following number inherits the mean's quantity, not the spread's
         if ctx.requirement and n.bound:
             n = replace(n, bound="")  # "requires a mean probability above 0.85": 0.85 is the threshold itself
         ratio = _subregion_ratio(sentence, n, last_in(sc.regions, 0, n.start), ctx, catalogue)
@@ -265,7 +268,8 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
         if _LARGEST_RE.search(sentence) and any("largest" in f.concepts for f in candidates):
             candidates = [f for f in candidates if "largest" in f.concepts]  # "the largest cross-section is on slice 93"
         hit = next((f for f in candidates if value_matches(n, f)), None)
-        shown = n.raw + (f" {n.unit}" if n.unit and not n.unit.startswith("other:") else "")
+        unit = n.unit_text or (n.unit if not n.unit.startswith("other:") else "")
+        shown = n.raw + (f" {unit}" if unit else "")
         if hit:
             verdicts.append(NumberVerdict(n, True, "", hit.path))
         elif n.unit.startswith("other:"):

@@ -64,6 +64,8 @@ def _first(items: list[tuple[int, str]], lo: int, hi: int) -> str | None:
     return inside[0] if inside else None
 
 
+_PLUS_MINUS_GAP_RE = re.compile(r"^\s*(?:±|\+/-|\+-|plus or minus)\s*$", re.I)
+_PLUS_MINUS_AFTER_RE = re.compile(r"^\s*(?:±|\+/-|\+-|plus or minus)\s*\d+(?:\.\d+)?\s*(?:%|mm|mL)?", re.I)
 _LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
 
 
@@ -101,7 +103,13 @@ class SentenceContext:
     def context(self, n: NumberMention, prev_end: int, next_start: int, previous: Context | None,
                 previous_unit: str = "") -> Context:
         s = self.s
+        if previous is not None and _PLUS_MINUS_GAP_RE.match(s[prev_end:n.start]):
+            # "0.673 ± 0.075 for TC": the spread of the number before it, about the same quantity
+            return Context(previous.region, set(previous.methods), previous.sequence, previous.structure,
+                           previous.side, set(previous.concepts) | {"sd"})
         ctx = Context()
+        spread = _PLUS_MINUS_AFTER_RE.match(s[n.end:])
+        label_end = n.end + spread.end() if spread else n.end  # a label after "± 0.075" is this number's
         clause_start = s.rfind(";", 0, n.start) + 1
         prev_end = max(prev_end, clause_start)
         after_end = next_start
@@ -116,7 +124,7 @@ class SentenceContext:
             after_end = n.end + close.end() + (stop.start() if stop else len(rest))
         for attr, items in (("region", self.regions), ("sequence", self.sequences), ("structure", self.anatomy),
                             ("side", self.sides)):
-            label = _label_after(s, n.end, items)
+            label = _label_after(s, label_end, items)
             value = label or last_in(items, prev_end, n.start) or _first(items, n.end, after_end)
             if value is None:
                 value = last_in(items, clause_start, n.start)
@@ -124,23 +132,23 @@ class SentenceContext:
         if ctx.region is None:
             ctx.region = self.carried_region
         local_methods = {v for p, v in self.methods if prev_end <= p < n.start}
-        method_label = _label_after(s, n.end, self.methods)
+        method_label = _label_after(s, label_end, self.methods)
         ctx.methods = ({method_label} if method_label else set()) or local_methods or \
             {v for p, v in self.methods if p < n.start} or {v for p, v in self.methods if n.end <= p < after_end}
         if not ctx.methods and ctx.sequence and re.search(r"\battributions?\b", s, re.I):
             ctx.methods = {"integrated_gradients"}  # "by signed attribution, T1 contributes 53%": IG's sequence shares
         # the measure word nearest before the number, or the count noun right after it
         before = [(p, c) for p, c in self.concepts if prev_end <= p < n.start]
-        after_noun = re.match(r"^\s*(?:(?!of\b)[a-z-]+\s+)?(" + "|".join(COUNT_NOUNS) + r"|lesion|slice|voxel|structure|component)\b",
+        after_noun = re.match(r"^\s*(?:(?!(?:of|on|in|at|for|per|across|over|from|to)\b)[a-z-]+\s+)?(" + "|".join(COUNT_NOUNS) + r"|lesion|slice|voxel|structure|component)\b",
                               s[n.end:], re.I)
         dimension = previous is not None and previous.concepts and re.match(
             r"^\s*(?:mm|cm)?\s*(?:x|×|by)\s*$", s[prev_end:n.start], re.I)
-        if after_noun:
+        if dimension:  # "73.4 x 55.2 mm": the second number is the same kind of measure as the first
+            ctx.concepts = set(previous.concepts)
+        elif after_noun:
             noun = after_noun.group(1).lower()
             ctx.concepts = {"slice_count" if noun in ("slice", "slices") else CONCEPT_TERMS.get(noun, noun)}
             ctx.counted = not n.unit
-        elif dimension:  # "73.4 x 55.2 mm": the second number is the same kind of measure as the first
-            ctx.concepts = set(previous.concepts)
         elif not before and (after := [(p, c) for p, c in self.concepts if n.end <= p <= min(n.end + 12, after_end)]):
             ctx.concepts = {after[0][1]}
             end = self._concept_ends[after[0][0]]

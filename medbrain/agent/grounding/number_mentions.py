@@ -47,8 +47,9 @@ _FRACTION_WORD_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in _
                                + r")\s+(?=of\b)", re.I)
 _LIST_GAP_RE = re.compile(r"^\s*(?:for|in|on)\s+(?:the\s+)?(?:WT|TC|ET|NCR|ED|whole[- ]tumou?r|tumou?r core|core|enhancing tumou?r|"
                           r"oedema|edema|necro\w*(?: core)?|left|right)\s*(?:,\s*(?:and\s+)?|\s+and\s+)$", re.I)
+_OF_LITRE_RE = re.compile(r"^of\s+(?:a|one)\s+(?:litre|liter)\b", re.I)
 _BETWEEN_RE = re.compile(r"\bbetween\s+$", re.I)
-_DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by)\s*$", re.I)
+_DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by|±|\+/-)\s*$", re.I)  # "68 x 33.5 mm", "74.5 ± 2 mL"
 _WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?:(\w+)\s+)?("
                              + "|".join(COUNT_NOUNS) + r"|lesion|slice|structure|component)\b", re.I)
 # "the three other components": a count of the lesions besides the main one
@@ -81,6 +82,7 @@ class NumberMention:
     hedged: bool = False  # "about", "roughly", "~" before it
     bound: str = ""  # "min" ("more than 0.95": the value is a lower bound) | "max" ("fewer than 6%")
     others: bool = False  # "three other lesions": the count besides the largest one
+    unit_text: str = ""  # the unit as written ("cm"), for messages
 
 
 def _to_float(text: str) -> float:
@@ -89,6 +91,15 @@ def _to_float(text: str) -> float:
 
 def _decimals(text: str) -> int:
     return len(text.split(".")[1]) if "." in text else 0
+
+
+def _bound_before(sentence: str, start: int) -> str:
+    """ "more than 0.95" -> ``min``, "fewer than 6%" -> ``max``, "not more than 80 mL" -> ``max``; else ""."""
+    bound = _BOUND_RE.search(sentence[max(0, start - 25):start])
+    if not bound:
+        return ""
+    upper = bool(re.match(r"fewer|less|smaller|below|under|at most|up to", bound.group("dir"), re.I))
+    return "max" if upper != bool(bound.group("not")) else "min"
 
 
 def find_numbers(sentence: str) -> list[NumberMention]:
@@ -116,6 +127,7 @@ def find_numbers(sentence: str) -> list[NumberMention]:
         unit = _UNIT_RE.match(tail)
         if unit:
             mention.unit, mention.factor = UNITS[unit.group(1).lower()]
+            mention.unit_text = {"ml": "mL", "l": "L"}.get(unit.group(1).lower(), unit.group(1))
             mention.end += unit.end()
         else:
             other = _OTHER_UNIT_RE.match(tail)
@@ -124,17 +136,14 @@ def find_numbers(sentence: str) -> list[NumberMention]:
         out.append(mention)
     for a, b in zip(out, out[1:]):
         if not b.unit and a.unit and not a.unit.startswith("other:") and _LIST_GAP_RE.match(sentence[a.end:b.start]):
-            b.unit, b.factor = a.unit, a.factor
+            b.unit, b.factor, b.unit_text = a.unit, a.factor, a.unit_text
     for n in out:
         n.hedged = bool(_HEDGE_RE.search(sentence[max(0, n.start - 25):n.start]))
-        bound = _BOUND_RE.search(sentence[max(0, n.start - 25):n.start])
-        if bound:
-            upper = bool(re.match(r"fewer|less|smaller|below|under|at most|up to", bound.group("dir"), re.I))
-            n.bound = "max" if upper != bool(bound.group("not")) else "min"  # "not more than 80 mL": at most 80
+        n.bound = _bound_before(sentence, n.start)
     # dimensions "68.5 x 54.5 mm": the first number takes the unit of the second
     for a, b in zip(out, out[1:]):
         if not a.unit and b.unit and _DIM_SEP_RE.match(sentence[a.end:b.start]):
-            a.unit, a.factor = b.unit, b.factor
+            a.unit, a.factor, a.unit_text = b.unit, b.factor, b.unit_text
     taken = [(n.start, n.end) for n in out]
     for m in _WORD_NUMBER_RE.finditer(sentence):
         if any(s <= m.start() < e for s, e in taken):
@@ -146,6 +155,12 @@ def find_numbers(sentence: str) -> list[NumberMention]:
         out.append(mention)
     for m in _FRACTION_WORD_RE.finditer(sentence):
         if any(s <= m.start() < e for s, e in taken):
+            continue
+        litre = _OF_LITRE_RE.match(sentence[m.end():])
+        if litre:  # "a tenth of a litre": a volume, 100 mL
+            out.append(NumberMention(m.group(1), _FRACTION_WORDS[m.group(1).lower()], 2, m.start(),
+                                     m.end() + litre.end(), unit="mL", factor=1000.0, unit_text="L", hedged=True,
+                                     bound=_bound_before(sentence, m.start())))
             continue
         out.append(NumberMention(m.group(1), _FRACTION_WORDS[m.group(1).lower()], 2, m.start(), m.start() + len(m.group(1)),
                                  unit="fraction", from_word=True, hedged=True))
