@@ -155,6 +155,12 @@ CONCEPT_TERMS: dict[str, str] = {
     "faithfulness": "faithfulness", "faithfulness score": "faithfulness",
     "fidelity": "fidelity", "adjusted r²": "fidelity", "adjusted r2": "fidelity", "r²": "fidelity", "r2": "fidelity", "r-squared": "fidelity",
     "test-time augmentation": "tta", "floor": "threshold", "cut-off": "threshold", "cutoff": "threshold",
+    "limit": "threshold", "cut-point": "threshold",
+    # flip agreement is a Dice between the flipped predictions
+    "augmentation agreement": "dice", "test-time augmentation agreement": "dice", "tta agreement": "dice",
+    "speck": "lesions", "specks": "lesions", "satellite": "lesions", "satellites": "lesions",
+    "grid": "grid", "matrix": "grid", "image size": "grid", "array": "grid",
+    "spacing": "spacing", "isotropic": "spacing", "voxel size": "spacing", "resolution": "spacing",
     "ratio": "ratio", "mass ratio": "ratio", "chance": "chance", "chance level": "chance", "fraction": "fraction",
     "binarisation": "probability", "binarization": "probability",  # the cut on the predicted probability
 }

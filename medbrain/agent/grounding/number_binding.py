@@ -31,8 +31,11 @@ _LARGEST_RE = re.compile(r"\blargest (?:axial |cross[- ]sectional )?(?:cross[- ]
 _EVERY_RE = re.compile(r"\b(?:in|for|across)\s+(?:every|each|all(?: three| four)?|any)(?: of the)?\s+(?:three\s+|four\s+)?"
                        r"(?:regions?|sub-?regions?|methods?)\b", re.I)
 # "all three regions have a Dice above 0.85": the regions as the subject, anywhere in the sentence
-_ALL_REGIONS_RE = re.compile(r"\b(?:all(?: three| four| the)?|every|each)(?: of the)?\s+(?:three\s+|four\s+)?(?:tumou?r\s+)?"
+_ALL_REGIONS_RE = re.compile(r"\ball (?:three|3) (?:dice |region(?:al)? )?(?:scores|values|dice scores)\b|"
+                             r"\b(?:all(?: three| four| the)?|every|each)(?: of the)?\s+(?:three\s+|four\s+)?(?:tumou?r\s+)?"
                              r"(?:regions?|sub-?regions?)\b", re.I)
+_EXPLAINED_RE = re.compile(r"\b(?:explanations?|explained|explain\w*|attribution maps?|heat ?maps?|saliency|"
+                           r"explanation methods?|methods were applied)\b", re.I)
 _EACH_RE = re.compile(r"^\s*(?:%\s*)?each\b", re.I)
 _SEQUENCES_RE = re.compile(r"\bsequences\b", re.I)
 _QUALIFIER_TEXT = {"baseline": re.compile(r"(?<!random )(?<!random-)\bbaseline\b(?!\s+(?:map|maps))", re.I),
@@ -115,6 +118,8 @@ def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: s
         return False
     if len(fact.methods) == 2 and not fact.methods <= ctx.methods:
         return False
+    if len(ctx.methods) >= 2 and ctx.concepts & {"spearman", "iou", "agreement"} and len(fact.methods) < 2:
+        return False  # "Grad-CAM and SLICE had a Spearman of 0.49": the pair's value, not one method's stability
     if fact.sequence and ctx.sequence != fact.sequence:
         return False
     if fact.structure and (not ctx.structure or ctx.structure not in fact.structure):
@@ -128,14 +133,24 @@ _IMPLIED = {"mL": {"volume"}, "mm2": {"area", "product"}, "mm": {"diameter", "ex
             "fraction": {"share", "fraction", "volume", "structure", "voxels"}, "count": {"count", "voxels", "lesions"}}
 
 
-_OF_CONTAINER_RE = re.compile(r"^\s*of\s+(?:the\s+)?(?:predicted\s+)?(tumou?r core|core|whole[- ]tumou?r|tumou?r|TC|WT)\b", re.I)
+_CONTAINER = r"(tumou?r core|core|whole[- ]tumou?r|tumou?r|TC|WT)"
+_OF_CONTAINER_RE = re.compile(rf"^\s*\)?\s*of\s+(?:the\s+)?(?:predicted\s+)?{_CONTAINER}\b", re.I)
+_OF_CONTAINER_BEFORE_RE = re.compile(rf"\b(?:of|in)\s+(?:the\s+)?(?:predicted\s+)?{_CONTAINER}\b", re.I)
 
 
 def _subregion_ratio(sentence: str, n: NumberMention, part: str | None, ctx: Context,
                      cat: FactCatalogue) -> "NumberVerdict | None":
     """ "ET is about 40% of the core": a share of one sub-region in another, computed from the volumes."""
     m = _OF_CONTAINER_RE.match(sentence[n.end:])
-    if m and part is None:  # "a third of the whole tumour (about 35%) is enhancing tumour"
+    if not m and n.unit == "fraction" and not (ctx.methods or ctx.sequence or ctx.structure or ctx.side) \
+            and ctx.concepts <= {"share", "fraction", "volume"}:
+        # "Oedema is just under half of the whole tumour, about 49.6%"; "83% of the core, necrosis the remaining 17%"
+        before = list(_OF_CONTAINER_BEFORE_RE.finditer(sentence, 0, n.start))
+        if before:
+            m = before[-1]
+            regions = SentenceContext(sentence).regions
+            part = last_in(regions, m.end(), n.start) or last_in(regions, 0, m.start())
+    elif m and part is None:  # "a third of the whole tumour (about 35%) is enhancing tumour"
         later = re.match(r"^[^.;]{0,30}?\b(?:is|are|consists? of|comprises?)\s+(?:the\s+)?(?:peritumou?ral\s+)?(\w+(?:\s\w+)?)",
                          sentence[n.end + m.end():], re.I)
         words = later.group(1).lower() if later else ""
@@ -167,7 +182,9 @@ def _every_region(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_
     if ctx.sequence and any(f.sequence == ctx.sequence for f in facts):
         facts = [f for f in facts if f.sequence == ctx.sequence]  # "FLAIR contributes 23% in every region"
     by_region: dict[str, Fact] = {}
-    for f in sorted(facts, key=lambda f: not f.path.startswith("confidence.regions")):
+    # the fact that names least beyond what the words say ("Dice" is the Dice against the truth, not the flip Dice)
+    for f in sorted(facts, key=lambda f: (len(f.concepts - ctx.concepts - {"confidence"}),
+                                          not f.path.startswith("confidence.regions"))):
         by_region.setdefault(f.region, f)
     if not by_region or not ctx.concepts:
         return NumberVerdict(n, False, f"{n.raw}: no per-region tool result of this quantity")
@@ -229,6 +246,40 @@ def _each_sequence(n: NumberMention, ctx: Context, numbers: list[Fact], sentence
                          ",".join(f.path for f in hits) if ok else None)
 
 
+_GRID_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[×x]\s*(\d+(?:\.\d+)?)\s*[×x]\s*(\d+(?:\.\d+)?)(?![\w]|\.\d)"
+                      r"(?P<unit>\s*(?:mm|millimet\w*))?", re.I)
+
+
+def _grid_verdicts(sentence: str, mentions: list[NumberMention], catalogue: FactCatalogue) -> dict[int, NumberVerdict]:
+    """ "a 240 × 240 × 155 grid", "1 × 1 × 1 mm voxels": three numbers that are the image grid or voxel size."""
+    out: dict[int, NumberVerdict] = {}
+    for m in _GRID_RE.finditer(sentence):
+        values = sorted(float(g) for g in m.groups()[:3])
+        key = ("case", "spacing_mm") if m.group("unit") else ("case", "shape")
+        truth = catalogue.get(*key)
+        ok = isinstance(truth, list) and len(truth) == 3 and values == sorted(float(v) for v in truth)
+        shown = " × ".join(f"{v:g}" for v in truth) if isinstance(truth, list) else "not recorded"
+        what = "voxel size (mm)" if m.group("unit") else "image grid"
+        for n in mentions:
+            if m.start() <= n.start < m.end():
+                out[n.start] = NumberVerdict(n, ok, "" if ok else f"{n.raw}: the {what} is {shown}",
+                                             ".".join(key) if ok else None)
+    return out
+
+
+def _respectively(sentence: str, mentions: list[NumberMention], sc: SentenceContext) -> dict[int, str]:
+    """ "Oedema and tumour core ... at 36.9 mL and 37.6 mL respectively": the k-th number is the k-th region's."""
+    if not _RESPECTIVELY_RE.search(sentence) or len(mentions) < 2:
+        return {}
+    regions = [r for p, r in sc.regions if p < mentions[0].start]
+    if len(regions) != len(mentions):
+        return {}
+    return {n.start: r for n, r in zip(mentions, regions)}
+
+
+_RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
+
+
 def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_region: str | None = None) -> list[NumberVerdict]:
     """Bind and check every number of one sentence."""
     mentions = find_numbers(sentence)
@@ -240,10 +291,17 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
     previous: Context | None = None
     numbers = grounding_numbers(catalogue)
     explained_region = str(catalogue.get("explanations", "region") or "WT")
+    grid = _grid_verdicts(sentence, mentions, catalogue)
+    respective = _respectively(sentence, mentions, sc)
     for i, n in enumerate(mentions):
+        if n.start in grid:
+            verdicts.append(grid[n.start])
+            continue
         prev_end = mentions[i - 1].end if i else 0
         next_start = mentions[i + 1].start if i + 1 < len(mentions) else len(sentence)
         ctx = sc.context(n, prev_end, next_start, previous, mentions[i - 1].unit if i else "")
+        if n.start in respective:
+            ctx.region = respective[n.start]
         if n.unit == "fraction" and PERCENT_OF_TUMOUR_RE.match(sentence[n.end:]):
             ctx.concepts.discard("volume")
         if "sd" not in ctx.concepts or previous is None:
@@ -265,6 +323,9 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
                 verdicts.append(each)
                 continue
         candidates = _narrowest([f for f in numbers if _compatible(n, ctx, f, sentence_concepts)], ctx, explained_region)
+        if "slice" in ctx.concepts and _EXPLAINED_RE.search(sentence) \
+                and any(f.path.startswith("explanations.") for f in candidates):
+            candidates = [f for f in candidates if f.path.startswith("explanations.")]  # "the methods explain slice 64"
         if _LARGEST_RE.search(sentence) and any("largest" in f.concepts for f in candidates):
             candidates = [f for f in candidates if "largest" in f.concepts]  # "the largest cross-section is on slice 93"
         hit = next((f for f in candidates if value_matches(n, f)), None)

@@ -69,6 +69,7 @@ _PLUS_MINUS_AFTER_RE = re.compile(r"^\s*(?:±|\+/-|\+-|plus or minus)\s*\d+(?:\.
 _LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
 
 
+_CONJUNCT_RE = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\b(?:whereas|while|but)\b", re.I)
 _PAREN_LABEL_GAP_RE = re.compile(r"^\s*\(\s*$")
 _APPOSITION_RE = re.compile(r"^\s*\)")
 _REQUIREMENT_RE = re.compile(r"\b(?:requires?|required (?:for|to)|requirements?|criterion|criteria)\b", re.I)
@@ -122,10 +123,14 @@ class SentenceContext:
             rest = s[n.end + close.end():next_start]
             stop = re.search(r"[;,.()]|\band\b", rest)
             after_end = n.end + close.end() + (stop.start() if stop else len(rest))
+        # "30% of the tumour overlaps cortex, and about 15% overlaps the ventricles": the number's own conjunct first
+        breaks = list(_CONJUNCT_RE.finditer(s, prev_end, n.start))
+        own_start = breaks[-1].end() if breaks else prev_end
         for attr, items in (("region", self.regions), ("sequence", self.sequences), ("structure", self.anatomy),
                             ("side", self.sides)):
             label = _label_after(s, label_end, items)
-            value = label or last_in(items, prev_end, n.start) or _first(items, n.end, after_end)
+            value = label or last_in(items, own_start, n.start) or _first(items, n.end, after_end) \
+                or last_in(items, prev_end, n.start)
             if value is None:
                 value = last_in(items, clause_start, n.start)
             setattr(ctx, attr, value)
@@ -143,6 +148,9 @@ class SentenceContext:
                               s[n.end:], re.I)
         dimension = previous is not None and previous.concepts and re.match(
             r"^\s*(?:mm|cm)?\s*(?:x|×|by)\s*$", s[prev_end:n.start], re.I)
+        right_after = [(p, c) for p, c in self.concepts if n.end <= p <= n.end + 2]
+        if before and right_after and re.search(r",|\band\b|\bwith\b", s[self._concept_ends[before[-1][0]]:n.start]):
+            before = []  # "test-time augmentation and a 0.5 probability threshold": the words after it name it
         if dimension:  # "73.4 x 55.2 mm": the second number is the same kind of measure as the first
             ctx.concepts = set(previous.concepts)
         elif after_noun:
@@ -181,5 +189,5 @@ class SentenceContext:
 
 
 _CONCEPT_UNIT = {"area": "mm2", "product": "mm2", "diameter": "mm", "longest": "mm", "perpendicular": "mm",
-                 "extent": "mm", "volume": "mL", "slice": "slice"}
+                 "extent": "mm", "volume": "mL", "slice": "slice", "lesions": "count", "voxels": "count"}
 MODIFIERS = {"mean", "max", "longest", "perpendicular", "deletion", "insertion", "tta", "uncertain", "largest", "rano"}

@@ -83,7 +83,12 @@ def _derived(cat: FactCatalogue) -> list[Fact]:
     if isinstance(shap_slices, list) and shap_slices:
         out.append(Fact(path="explanations.shapley.settings.slices", value=len(shap_slices), quantity="slices explained",
                         unit="count", precision=0, methods=frozenset({"shapley"}), concepts=frozenset({"slice_count"})))
-    spacing = get(raw, "measurements", "voxel_spacing_mm")
+    shape = get(raw, "case", "shape")
+    if isinstance(shape, list) and shape and all(isinstance(v, int) for v in shape):
+        for i, v in enumerate(sorted(set(shape))):
+            out.append(Fact(path=f"case.shape[{i}]", value=v, quantity="image grid", unit="count", precision=0,
+                            concepts=frozenset({"grid"}), headline=False))
+    spacing = get(raw, "measurements", "voxel_spacing_mm") or get(raw, "case", "spacing_mm")
     if isinstance(spacing, list) and spacing and all(isinstance(v, (int, float)) for v in spacing):
         values = sorted({float(v) for v in spacing})
         for i, v in enumerate(values):
@@ -111,9 +116,14 @@ def grounding_numbers(cat: FactCatalogue) -> list[Fact]:
     return numbers
 
 
+_LEGACY_AUC_RE = re.compile(r"^comparison\.methods\[\d+\]\.(?:deletion|insertion)_auc$")
+
+
 @lru_cache(maxsize=8192)
 def qualifier_of(path: str, group: str) -> str | None:
     """The member of a qualifier group a fact's path carries ("blur" for ``...faithfulness.blur.score``)."""
+    if group == "imputation" and _LEGACY_AUC_RE.match(path):
+        return "baseline"  # the flat per-method AUCs are the zero-baseline curves
     words = set(re.split(r"[._\[\]]+", path.lower()))
     found = [q for q in QUALIFIERS[group] if q in words or any(w.endswith("_" + q) for w in words)]
     return found[0] if len(found) == 1 else None

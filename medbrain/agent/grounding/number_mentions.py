@@ -36,10 +36,10 @@ NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                 "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "single": 1,
                 "a single": 1, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100}
 COUNT_NOUNS = ("lesions", "voxels", "slices", "superpixels", "tokens", "layers", "heads", "steps", "samples",
-                "structures", "components", "foci")
+                "structures", "components", "foci", "specks", "satellites")
 _NUMBER_RE = re.compile(
     rf"(?<![\w.\-/])(?P<neg>[-−])?(?:{_SCI}|(?P<num>{_NUM}))(?![\w]|\.\d)"
-    rf"(?:\s*(?P<range>[-–]|to|and)\s*(?P<hi>{_NUM})(?![\w.]))?")
+    rf"(?:\s*(?P<range>[-–]|to|and)\s*(?P<hi>{_NUM})(?![\w]|\.\d))?")
 _FRACTION_WORDS = {"half": 0.5, "a half": 0.5, "one half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3,
                    "two-thirds": 2 / 3, "a quarter": 0.25, "one quarter": 0.25, "three quarters": 0.75,
                    "three-quarters": 0.75, "a fifth": 0.2, "one fifth": 0.2, "a tenth": 0.1, "one tenth": 0.1}
@@ -47,6 +47,8 @@ _FRACTION_WORD_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in _
                                + r")\s+(?=of\b)", re.I)
 _LIST_GAP_RE = re.compile(r"^\s*(?:for|in|on)\s+(?:the\s+)?(?:WT|TC|ET|NCR|ED|whole[- ]tumou?r|tumou?r core|core|enhancing tumou?r|"
                           r"oedema|edema|necro\w*(?: core)?|left|right)\s*(?:,\s*(?:and\s+)?|\s+and\s+)$", re.I)
+# "BraTS 2018", "MICCAI 2021", "et al. (2021)", "et al., 2021": a year that is part of a name or citation
+_YEAR_NAME_RE = re.compile(r"(?:\b(?:brats|miccai|isbi|cvpr|iccv|neurips|nips|eccv|lgg|tcia)\s*|\bet al\.?,?\s*\(?)$", re.I)
 _OF_LITRE_RE = re.compile(r"^of\s+(?:a|one)\s+(?:litre|liter)\b", re.I)
 _BETWEEN_RE = re.compile(r"\bbetween\s+$", re.I)
 _DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by|±|\+/-)\s*$", re.I)  # "68 x 33.5 mm", "74.5 ± 2 mL"
@@ -58,8 +60,8 @@ _OTHERS_RE = re.compile(r"^\s*(?:other|remaining|further|additional)\s+(?:[\w-]+
 _MEMBER_WORDS = {"dominant", "main", "largest", "large", "big", "principal", "major", "primary", "biggest"}
 
 
-_BOUND_RE = re.compile(r"\b(?P<not>not |no )?(?P<dir>more than|greater than|larger than|bigger than|over|above|exceeds?|"
-                       r"exceeding|at least|upwards of|fewer than|less than|smaller than|below|under|at most|up to)\s*$", re.I)
+_BOUND_RE = re.compile(r"\b(?P<not>not |no )?(?P<dir>more than|greater than|larger than|bigger than|over|above|exceed(?:s|ed|ing)?|"
+                       r"surpass(?:es|ed|ing)?|at least|upwards of|fewer than|less than|smaller than|below|under|at most|up to)\s*$", re.I)
 _EVERY_RE = re.compile(r"\b(?:in|for|across)\s+(?:every|each|all(?: three| four)?|any)(?: of the)?\s+(?:three\s+|four\s+)?"
                        r"(?:regions?|sub-?regions?|methods?)\b", re.I)
 _HEDGE_RE = re.compile(r"\b(?:about|around|roughly|approximately|approx\.|nearly|almost|some|just (?:over|under)|"
@@ -106,6 +108,8 @@ def find_numbers(sentence: str) -> list[NumberMention]:
     """Every numeric mention with its unit; numbers glued to letters (T1, SRI24) are not numbers."""
     out: list[NumberMention] = []
     for m in _NUMBER_RE.finditer(sentence):
+        if _YEAR_NAME_RE.search(sentence[:m.start()]) and re.fullmatch(r"(?:19|20)\d\d", m.group(0)):
+            continue
         sign = -1.0 if m.group("neg") and (m.start() == 0 or sentence[m.start() - 1] in " (") else 1.0
         if m.group("mant"):
             exp = int(m.group("exp") or m.group("exp2"))

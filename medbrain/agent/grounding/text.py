@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 # Abbreviations whose full stop does not end a sentence.
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "cf.", "dr.", "mr.", "mrs.", "ms.", "prof.", "fig.", "no.")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "cf.", "et al.", "dr.", "mr.", "mrs.", "ms.", "prof.", "fig.", "no.")
 _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)](?!\d))\s+")
 _HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s+.*|\*\*[^*]{1,80}\*\*\s*:?)\s*$")
 _CLAUSE_BREAK_RE = re.compile(r"[;:,()\[\]]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|yet|and|or)\b", re.I)
