@@ -156,8 +156,11 @@ def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
         ig = get(cat.raw, "explanations", "integrated_gradients", "dominant_sequence")
         dominant = {ig} if ig else dominant
     after = [v for p, v in seqs if p > dom_m.start()]
-    before = [v for p, v in seqs if p < dom_m.start()]
-    claimed = after[0] if after else before[-1]
+    before = [(p, v) for p, v in seqs if p < dom_m.start()]
+    # "FLAIR contributed most (37%), followed by T1ce": the sequence just before the word is its subject
+    subject = before[-1][1] if before and dom_m.start() - before[-1][0] <= 40 \
+        and not re.search(r"[,;(]|\b(?:than|after|behind|unlike)\b", s[before[-1][0]:dom_m.start()], re.I) else None
+    claimed = subject or (after[0] if after else before[-1][1])
     negated = is_negated_at(s, dom_m.start(), dom_m.end())
     names = {str(d).lower() for d in dominant} | {display_word(d).lower() for d in dominant}
     ok = bool(dominant) and (((claimed in dominant) or display_word(claimed).lower() in names or claimed in names) != negated)

@@ -237,6 +237,36 @@ def _rank_and_interaction_claims(s: str, seqs: list[tuple[int, str]], shap: dict
     return claims
 
 
+_LEAST_RE = re.compile(r"\b(?:least (?:informative|important|influential|useful|relevant)|contributed (?:the )?least|"
+                       r"(?:smallest|lowest|weakest) (?:share|contribution|shapley value|influence))\b", re.I)
+_EVERY_REGION_WORDS_RE = re.compile(r"\b(?:in|for|across) (?:every|each|all(?: three)?) (?:of the )?(?:three )?regions?\b", re.I)
+
+
+def _least_claims(s: str, seqs: list[tuple[int, str]], shap: dict, regions: list[tuple[int, str]],
+                  methods: list[str], cat: FactCatalogue) -> list[Claim]:
+    """ "T2 was the least informative sequence (in every region)": the last of the Shapley ranking (IG's when named)."""
+    m = _LEAST_RE.search(s)
+    if not m:
+        return []
+    before = [(p, q) for p, q in seqs if p < m.start()]
+    claimed = before[-1][1] if before else next((q for p, q in seqs if p > m.start()), None)
+    if claimed is None:
+        return []
+    if "integrated_gradients" in methods:
+        shares = get(cat.raw, "explanations", "integrated_gradients", "sequence_share", default={}) or {}
+        lasts = {"Integrated Gradients": min(shares, key=shares.get)} if shares else {}
+    else:
+        explained = get(cat.raw, "explanations", "region", default="WT") or "WT"
+        wanted = list(shap) if _EVERY_REGION_WORDS_RE.search(s) else ([r for _, r in regions] or [explained])
+        lasts = {r: ((shap.get(r) or {}).get("ranking") or [None])[-1] for r in wanted if shap.get(r)}
+    if not lasts:
+        return []
+    negated = is_negated_at(s, m.start(), m.end())
+    ok = all(q == claimed for q in lasts.values()) != negated
+    shown = ", ".join(f"{k} {display_word(q)}" for k, q in lasts.items())
+    return [make_claim("relation", f"{display_word(claimed)} contributes least", ok, f"the least contributing sequence: {shown}")]
+
+
 def _sequences(s: str) -> list[tuple[int, str]]:
     return [(m.start(), SEQUENCE_TERMS[m.group(1).lower()]) for m in SEQUENCE_RE.finditer(s)]
 
@@ -263,6 +293,7 @@ def check_sequence_relations(s: str, cat: FactCatalogue) -> list[Claim]:
         claims.append(make_claim("relation", f"dominant sequence for {region}: {display_word(claimed)}", ok,
                                  f"the Shapley dominant sequence for {region} is {truth or 'not computed'}"))
     claims.extend(_rank_and_interaction_claims(s, seqs, shap, regions, methods, cat))
+    claims.extend(_least_claims(s, seqs, shap, regions, methods, cat))
     cmp_m = _MORE_THAN_RE.search(s)
     if cmp_m and methods and len({q for _, q in seqs}) >= 2:
         shares = get(cat.raw, "explanations", methods[0], "sequence_share", default=None)

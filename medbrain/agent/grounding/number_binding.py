@@ -250,6 +250,30 @@ _GRID_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[×x]\s*(\d+(?:\.\d+)?)\s*[�
                       r"(?P<unit>\s*(?:mm|millimet\w*))?", re.I)
 
 
+_TOGETHER_RE = re.compile(r"\b(?:together|combined|jointly|between them)\b", re.I)
+
+
+def _sequences_together(n: NumberMention, ctx: Context, sc: SentenceContext, numbers: list[Fact],
+                        sentence_concepts: set[str], explained_region: str) -> "NumberVerdict | None":
+    """ "FLAIR and T1ce together account for about two thirds": the sum of the named sequences' shares."""
+    named = list(dict.fromkeys(q for p, q in sc.sequences if p < n.start))
+    if len(named) < 2 or n.unit != "fraction" or not _TOGETHER_RE.search(sc.s):
+        return None
+    total, paths = 0.0, []
+    for seq in named:
+        per = Context(ctx.region, set(ctx.methods), seq, ctx.structure, ctx.side, set(ctx.concepts))
+        facts = _narrowest([f for f in numbers if f.sequence == seq and f.unit == "fraction"
+                            and _compatible(n, per, f, sentence_concepts)], per, explained_region)
+        if not facts:
+            return None
+        total += float(facts[0].value)
+        paths.append(facts[0].path)
+    fact = Fact(path="+".join(paths), value=total, quantity="share", unit="fraction", precision=3)
+    ok = value_matches(n, fact)
+    return NumberVerdict(n, ok, "" if ok else f"{n.raw}: together {', '.join(named)} hold {100 * total:.1f}%",
+                         fact.path if ok else None)
+
+
 def _grid_verdicts(sentence: str, mentions: list[NumberMention], catalogue: FactCatalogue) -> dict[int, NumberVerdict]:
     """ "a 240 × 240 × 155 grid", "1 × 1 × 1 mm voxels": three numbers that are the image grid or voxel size."""
     out: dict[int, NumberVerdict] = {}
@@ -316,6 +340,10 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
         unnamed = every is not None and not [p for p, _ in sc.regions if not every.start() <= p < every.end()]
         if not ctx.requirement and ((n.bound and (_EVERY_RE.search(sentence[n.end:]) or every)) or unnamed):
             verdicts.append(_every_region(n, ctx, numbers, sentence_concepts))
+            continue
+        together = _sequences_together(n, ctx, sc, numbers, sentence_concepts, explained_region)
+        if together is not None:
+            verdicts.append(together)
             continue
         if ctx.sequence is None and _EACH_RE.match(sentence[n.end:]) and _SEQUENCES_RE.search(sentence):
             each = _each_sequence(n, ctx, numbers, sentence_concepts, explained_region)
