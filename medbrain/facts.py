@@ -124,7 +124,7 @@ KEY_CONCEPTS: dict[str, str] = {
     "tokens": "tokens", "layers": "layers", "heads": "heads", "steps": "steps", "samples": "samples",
     "shapley": "shapley", "fraction": "fraction", "outside": "outside", "largest": "largest", "confidence": "confidence",
     "structures": "structure", "structure": "structure", "flip": "tta", "scores": "dice", "truth": "dice",
-    "sd": "sd",
+    "sd": "sd", "cleanup": "cleanup", "components": "lesions",
 }
 # Facts a text may cite without naming every concept of the path (the headline quantities).
 _HEADLINE = re.compile(
@@ -148,6 +148,7 @@ _UNIT_BY_KEY = [
     (re.compile(r"(fraction\w*|share(\.\w+)?|energy\w*)$"), "fraction"),
     (re.compile(r"(slice_index)$"), "slice"),
     (re.compile(r"(voxels|count\w*|superpixels|retained|tokens|layers|heads|n_steps|num_samples|pixels)$"), "count"),
+    (re.compile(r"^segmentation\.cleanup\.\w+_(?:removed|relabelled)$"), "count"),
     (re.compile(r"seconds$"), "s"),
     (re.compile(r"bits$"), "bits"),
 ]

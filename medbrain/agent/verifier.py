@@ -9,7 +9,7 @@ sentence is checked on its own:
 - sides, midline, anatomy, sub-regions, methods, relation claims, dominant sequence and
   confidence words are checked against the facts (``location_claims``, ``method_claims``,
   ``confidence_claims``, ``location_relations``, ``method_relations``,
-  ``reliability_claims``, ``threshold_relations`` in :mod:`medbrain.agent.grounding`); clinical content (diagnosis,
+  ``reliability_claims``, ``threshold_relations``, ``run_claims`` in :mod:`medbrain.agent.grounding`); clinical content (diagnosis,
   grade, markers, prognosis, treatment, drugs, referrals, identifiers, prior-scan
   comparisons), meta text, unknown proper names and mixed-script words fail
   (:mod:`medbrain.agent.grounding.content_claims`).
@@ -38,6 +38,7 @@ from medbrain.agent.grounding.method_relations import check_method_results, chec
 from medbrain.agent.grounding.number_binding import check_sentence_numbers
 from medbrain.agent.grounding.number_context import SentenceContext
 from medbrain.agent.grounding.reliability_claims import check_reliability
+from medbrain.agent.grounding.run_claims import check_run_claims
 from medbrain.agent.grounding.text import normalise, split_sentences
 from medbrain.agent.grounding.threshold_relations import check_threshold_relations
 from medbrain.facts import FactCatalogue
@@ -120,7 +121,7 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
                   check_sequences, check_confidence, check_clinical, check_names,
                   check_laterality, check_structure_rank, check_subregion_proportions,
                   check_method_results, check_reliability, check_compound_lobes,
-                  check_sequence_relations, check_input_sequences):
+                  check_sequence_relations, check_input_sequences, check_run_claims):
         result.claims.extend(check(sentence, cat))
     result.claims.extend(check_threshold_relations(sentence, verdicts, cat))
     result.claims.extend(check_meta(sentence))

@@ -156,6 +156,7 @@ CONCEPT_TERMS: dict[str, str] = {
     "fidelity": "fidelity", "adjusted r²": "fidelity", "adjusted r2": "fidelity", "r²": "fidelity", "r2": "fidelity", "r-squared": "fidelity",
     "test-time augmentation": "tta", "floor": "threshold", "cut-off": "threshold", "cutoff": "threshold",
     "limit": "threshold", "cut-point": "threshold",
+    "post-processing": "cleanup", "postprocessing": "cleanup", "clean-up": "cleanup", "cleanup": "cleanup",
     # flip agreement is a Dice between the flipped predictions
     "augmentation agreement": "dice", "test-time augmentation agreement": "dice", "tta agreement": "dice",
     "speck": "lesions", "specks": "lesions", "satellite": "lesions", "satellites": "lesions",

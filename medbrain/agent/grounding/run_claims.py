@@ -1,0 +1,171 @@
+"""Claims about how the case was processed: what ran, with which settings, and who reviewed it.
+
+"The randomisation check passed" (it ran only with ``--budget full``), "inference ran in fp32"
+(the segmentation records its precision), "no clean-up was applied" (the clean-up records
+what it removed), "this is a synthetic case", "diffusion-weighted imaging was used" (the
+model reads T1, T1ce, T2 and FLAIR only), "IG used a blurred baseline" (its baseline is
+recorded), "SLICE failed its fidelity check", "every method beat the probability-map
+control", "the largest cross-section is in the coronal plane" (every slice here is axial),
+and any statement that a person reviewed or signed off the output (nobody has: reports
+are generated unreviewed) are checked against the facts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from medbrain.agent.grounding.claim import Claim, make_claim
+from medbrain.agent.grounding.mentions import method_mentions
+from medbrain.agent.grounding.text import is_negated_at
+from medbrain.facts import FactCatalogue, display_word, get
+
+_RANDOMISATION_RE = re.compile(r"\b(?:(?:model|parameter|weight|cascading)[- ])?randomi[sz]ation(?: sanity)?(?: check| test)?\b"
+                               r"|\bsanity check\b", re.I)
+_NOT_RUN_RE = re.compile(r"\b(?:not (?:been )?(?:run|performed|done|carried out|executed|part of)|skipped|omitted|"
+                         r"only (?:runs?|with)|requires? (?:the )?(?:full|--budget)|would need|(?:full|reference) budget|"
+                         r"with --budget full|unavailable|not available|absent)\b", re.I)
+_RESULT_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|showed|shows|confirm\w*|changed|degrad\w*|"
+                        r"(?:was|were) (?:robust|sensitive|insensitive))\b", re.I)
+_PRECISION_WORDS = {"fp32": "fp32", "float32": "fp32", "full precision": "fp32", "single precision": "fp32",
+                    "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16", "half precision": "fp16",
+                    "int8": "int8"}
+_PRECISION_RE = re.compile(r"\b(" + "|".join(sorted(_PRECISION_WORDS, key=len, reverse=True)) + r")\b", re.I)
+_CLEANUP_RE = re.compile(r"\b(?:post-?processing|clean-?up|cleaning|component filtering|small components?)\b", re.I)
+_NONE_APPLIED_RE = re.compile(r"\bno (?:post-?processing|clean-?up|cleaning|component filtering)\b"
+                              r"|\b(?:was|were) not (?:post-?processed|cleaned)\b|\bwithout (?:any )?(?:post-?processing|clean-?up)\b"
+                              r"|\bnothing (?:was )?removed\b|\b(?:raw|unprocessed) (?:network )?output\b", re.I)
+_SYNTHETIC_RE = re.compile(r"\bsynthetic\b|\bsimulated (?:case|tumou?r|data)\b|\bphantom\b", re.I)
+_OTHER_INPUT_RE = re.compile(r"\b(?:diffusion[- ]weighted|dwi|adc|apparent diffusion|perfusion|dsc|dce|swi|susceptibility[- ]weighted|"
+                             r"spectroscopy|mrs\b|dti|diffusion tensor|pet|ct scan|computed tomography|proton density|"
+                             r"t2\*|gradient echo|asl|arterial spin)\b", re.I)
+_USED_RE = re.compile(r"\b(?:used|uses|using|input|inputs|included|includes|fed|read|reads|combined|incorporat\w*)\b", re.I)
+_BASELINE_KIND_RE = re.compile(r"\b(zero|black|blurred|blur|gaussian|noise|uniform|random|mean)(?:[- ](?:image|valued|intensity))?"
+                               r"[- ]baseline\b", re.I)
+_FIDELITY_CHECK_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|met|meets|missed|misses)\s+(?:its\s+|the\s+)?(?:own\s+)?"
+                                r"(?:fidelity|surrogate|fit|own)\s*(?:check|test|floor|checks)?\b", re.I)
+_PROBABILITY_CONTROL_RE = re.compile(r"\b(?:beat\w*|outperform\w*|better than|exceed\w*|surpass\w*)\s+(?:the\s+)?"
+                                     r"(?:model's\s+own\s+)?probability(?:[- ]map)?(?:\s+control|\s+map|\s+baseline)?\b", re.I)
+_ALL_RE = re.compile(r"\b(?:all|every|each)(?: of the)?\s+(?:four\s+|three\s+)?(?:explanation\s+)?(?:methods?|maps?)\b", re.I)
+_PLANE_RE = re.compile(r"\b(coronal|sagittal)\b", re.I)
+_REVIEWED_RE = re.compile(r"\b(?:reviewed|signed[- ]off|approved|confirmed|validated|verified|checked|read|reported|"
+                          r"countersigned|vetted)\s+(?:and\s+(?:signed[- ]off|approved|confirmed)\s+)?by\s+(?:a|an|the|our)?\s*"
+                          r"(?:[\w-]+\s+){0,3}?(?:radiologists?|neuroradiologists?|clinicians?|physicians?|doctors?|experts?|"
+                          r"specialists?|consultants?|neurosurgeons?|oncologists?|humans?|people|staff)\b", re.I)
+_SKIP_REVIEW_RE = re.compile(r"\breview\w*\s+(?:can|may|could|should)\s+(?:safely\s+)?be\s+(?:skipped|omitted|waived|bypassed|"
+                             r"dispensed with|avoided)\b|\b(?:skip|omit|bypass|waive)\w*\s+(?:the\s+)?(?:radiologist\s+|expert\s+|"
+                             r"clinical\s+|manual\s+)?review\b|\b(?:needs?|requires?)\s+no\s+(?:\w+\s+)?review\b|"
+                             r"\breview\s+is\s+(?:unnecessary|not needed|not required|optional)\b", re.I)
+
+
+def _randomisation(s: str, cat: FactCatalogue) -> list[Claim]:
+    rand = get(cat.raw, "comparison", "randomisation", default=None)
+    claims = []
+    for m in _RANDOMISATION_RE.finditer(s):
+        result = _RESULT_RE.search(s, m.start() - 60 if m.start() > 60 else 0)
+        states_run = bool(result) or bool(re.search(r"\b(?:was|were) (?:run|performed)\b", s[m.end():m.end() + 30], re.I))
+        if not states_run or _NOT_RUN_RE.search(s, max(0, m.start() - 30), min(len(s), m.end() + 60)):
+            continue
+        ran = isinstance(rand, dict) and bool(rand.get("run"))
+        if not ran:
+            claims.append(make_claim("relation", m.group(0) + " result", False,
+                                     "the randomisation check was not run (it runs with --budget full)"))
+            continue
+        passed, failed = set(rand.get("passed") or []), set(rand.get("failed") or [])
+        named = [k for _, _, k in method_mentions(s)] or (list(passed | failed) if _ALL_RE.search(s) else [])
+        if not result or not named:
+            continue
+        says_pass = bool(re.match(r"pass|confirm|was robust|were robust|changed|degrad", result.group(1), re.I))
+        says_pass = says_pass != is_negated_at(s, result.start(), result.end())
+        wrong = [k for k in named if (k in passed) != says_pass]
+        claims.append(make_claim("relation", f"randomisation {'passed' if says_pass else 'failed'}: "
+                                 + ", ".join(display_word(k) for k in named), not wrong,
+                                 f"passed: {', '.join(map(display_word, passed)) or 'none'}; "
+                                 f"failed: {', '.join(map(display_word, failed)) or 'none'}"))
+    return claims
+
+
+def _settings(s: str, cat: FactCatalogue) -> list[Claim]:
+    claims = []
+    precision = str(get(cat.raw, "segmentation", "precision", default="") or "").lower()
+    for m in _PRECISION_RE.finditer(s):
+        said = _PRECISION_WORDS[m.group(1).lower()]
+        if precision:
+            ok = (said == precision) != is_negated_at(s, m.start(), m.end())
+            claims.append(make_claim("setting", m.group(0), ok, f"the segmentation ran in {precision}"))
+    cleanup = get(cat.raw, "segmentation", "cleanup", default=None)
+    if isinstance(cleanup, dict):
+        changed = any(isinstance(v, (int, float)) and v > 0 for v in cleanup.values())
+        for m in _NONE_APPLIED_RE.finditer(s):
+            ok = not changed  # the phrase is itself the denial ("no clean-up", "nothing removed")
+            claims.append(make_claim("setting", m.group(0), ok, "the clean-up removed or relabelled components: "
+                                     + ", ".join(f"{k} {v}" for k, v in cleanup.items())))
+    synthetic = get(cat.raw, "case", "synthetic", default=None)
+    for m in _SYNTHETIC_RE.finditer(s):
+        if synthetic is None:
+            continue
+        ok = bool(synthetic) != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("setting", m.group(0), ok, f"the case is {'synthetic' if synthetic else 'a real scan'}"))
+    for m in _OTHER_INPUT_RE.finditer(s):
+        if _USED_RE.search(s) and not is_negated_at(s, m.start(), m.end()):
+            claims.append(make_claim("setting", m.group(0), False, "the model reads T1, T1ce, T2 and FLAIR only"))
+    ig_baseline = get(cat.raw, "explanations", "integrated_gradients", "settings", "baseline", default=None)
+    for m in _BASELINE_KIND_RE.finditer(s):
+        if not re.search(r"(?i:integrated gradients?)|\bIG\b", s) or ig_baseline is None:
+            continue
+        zero = m.group(1).lower() in ("zero", "black")
+        truth_zero = isinstance(ig_baseline, (int, float)) and float(ig_baseline) == 0.0
+        ok = (zero == truth_zero) != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("setting", m.group(0), ok, f"Integrated Gradients' baseline is {ig_baseline!r} (a zero image)"
+                                 if truth_zero else f"Integrated Gradients' baseline is {ig_baseline!r}"))
+    for m in _PLANE_RE.finditer(s):
+        if re.search(r"\bslices?\b|\bcross[- ]section", s, re.I) and not is_negated_at(s, m.start(), m.end()):
+            claims.append(make_claim("setting", m.group(0), False, "every slice the tools report is axial"))
+    return claims
+
+
+def _method_checks(s: str, cat: FactCatalogue) -> list[Claim]:
+    claims = []
+    mentions = method_mentions(s)
+    for m in _FIDELITY_CHECK_RE.finditer(s):
+        if not any(k == "slice" for a, _, k in mentions if a < m.start()):
+            continue
+        ok_flag = get(cat.raw, "explanations", "slice", "stability", "fidelity_ok", default=None)
+        if ok_flag is None:
+            continue
+        says = bool(re.match(r"pass|met|meets", m.group(1), re.I)) != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("relation", f"SLICE {'passes' if says else 'fails'} its fidelity check",
+                                 bool(ok_flag) == says, f"SLICE fidelity_ok is {ok_flag}"))
+    rows = {r.get("method"): r for r in get(cat.raw, "comparison", "methods", default=[]) or [] if isinstance(r, dict)}
+    for m in _PROBABILITY_CONTROL_RE.finditer(s):
+        flags = {k: (r.get("faithfulness") or {}).get("beats_probability") for k, r in rows.items()}
+        flags = {k: v for k, v in flags.items() if isinstance(v, dict)}
+        if not flags:
+            continue
+        named = [k for a, _, k in mentions if a < m.start() and k in flags] or (list(flags) if _ALL_RE.search(s) else [])
+        says = not is_negated_at(s, m.start(), m.end())
+        wrong = [k for k in named if any(bool(v) != says for v in flags[k].values())]
+        if named:
+            claims.append(make_claim("relation", f"{', '.join(map(display_word, named))} "
+                                     f"{'beat' if says else 'do not beat'} the probability-map control", not wrong,
+                                     "beats the probability-map control: " + ", ".join(
+                                         f"{display_word(k)} {flags[k]}" for k in named)))
+    return claims
+
+
+def _review(s: str) -> list[Claim]:
+    claims = []
+    for m in _REVIEWED_RE.finditer(s):
+        if is_negated_at(s, m.start(), m.end()) or re.search(r"\b(?:must|should|needs? to|has to|have to|to be|will)\s+be\s+$|"
+                                                             r"\b(?:until|before|unless|after)\b[^.;]{0,40}$",
+                                                             s[:m.start()], re.I):
+            continue
+        claims.append(make_claim("reliability", m.group(0), False, "no person has reviewed this output; it is generated unreviewed"))
+    for m in _SKIP_REVIEW_RE.finditer(s):
+        claims.append(make_claim("reliability", m.group(0), is_negated_at(s, m.start(), m.end()),
+                                 "every result needs expert review"))
+    return claims
+
+
+def check_run_claims(s: str, cat: FactCatalogue) -> list[Claim]:
+    """Every processing, settings and review claim in one sentence."""
+    return [*_randomisation(s, cat), *_settings(s, cat), *_method_checks(s, cat), *_review(s)]
