@@ -24,11 +24,22 @@ _CAPITAL_RE = re.compile(r"(?<![\w'-])([A-Z][\w'+-]*)")
 _CLINICAL_RE = {kind: [re.compile(p, re.I) for p in patterns] for kind, patterns in CLINICAL_CLASSES.items()}
 
 
+_ASSESSMENT_OF_RE = re.compile(r"^\s*(?:any |an |the )?(?:assessment|evaluation|judgement|judgment|determination|"
+                               r"measurement|tracking|estimate)s? of\b|^\s*(?:assessing|evaluating|judging|determining|"
+                               r"measuring|tracking)\b", re.I)
+
+
 def _disclaimer_spans(s: str) -> list[tuple[int, int]]:
     spans = []
     for m in DISCLAIMER_RE.finditer(s):
         stop = re.search(r"[;.]|\bbut\b", s[m.end():])
-        spans.append((m.start(), m.end() + (stop.start() if stop else len(s) - m.end())))
+        start = m.start()
+        if re.match(r"(?:would|will|could) (?:need|require)", m.group(0), re.I):
+            # "any assessment of growth would need a prior scan": what it would need one for is scoped too
+            clause = max([0] + [b.end() for b in re.finditer(r"[;.]|\bbut\b", s[:m.start()])])
+            if _ASSESSMENT_OF_RE.match(s[clause:m.start()]):
+                start = clause
+        spans.append((start, m.end() + (stop.start() if stop else len(s) - m.end())))
     for m in re.finditer(r"\b(?:no|neither|nor|not)\s+(?:a\s+)?(?:diagnos\w*|grad\w*|treatment|prognos\w*|therapy|"
                          r"recommendation)(?:\s*(?:,|or|nor|and)\s*(?:a\s+)?(?:diagnos\w*|grad\w*|treatment|prognos\w*|"
                          r"therapy|treatment recommendation))*\s+(?:can|could|may|should|is|are)\s+(?:be\s+)?"
@@ -83,6 +94,8 @@ def check_names(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         if case_id and low in case_id:
             continue
+        if "-" in word and (word.split("-")[0].isupper() or word.split("-")[0].lower() in known):
+            continue  # "RANO-style", "FLAIR-dominant", "Grad-CAM-like"
         if re.match(r"^[A-Z][a-z]*\d", word):  # T1, SRI24-like model/space names
             continue
         claims.append(Claim("name", word, False, "an unknown proper name (people, places and institutions are not facts)"))

@@ -245,7 +245,11 @@ CLINICAL_CLASSES: dict[str, list[str]] = {
 # "can't/does not diagnose ..." disclaimers: clinical words inside them are not claims.
 DISCLAIMER_RE = re.compile(
     r"\b(?:not (?:a |an )?(?:diagnosis|diagnostic|medical device|treatment recommendation|medical advice|clinical decision)|"
-    r"(?:does|do|did) not (?:give|provide|make|offer|replace|establish|determine|diagnose|grade|recommend)|"
+    r"(?:does|do|did|will) not (?:give|provide|make|offer|replace|establish|determine|diagnose|grade|recommend|assess|"
+    r"evaluate|predict|estimate|infer|address|report on|characteri[sz]e|classify|include|cover|consider)|"
+    r"(?:would|will|could) (?:need|require) (?:a |an )?(?:prior|previous|earlier|follow-up)|"
+    r"(?:no |without (?:a |any )?)(?:comparison|prior|previous|earlier) (?:with |to )?(?:\w+ )?(?:scan|study|imaging|exam\w*)|"
+    r"(?:single|one) time ?point|"
     r"(?:cannot|can't|can not|could not|is not able to|are not able to|is unable to|is not (?:meant|intended|designed|validated|cleared) (?:to|for)|"
     r"must not be used (?:to|for)|should not be used (?:to|for)|not (?:for|intended for) (?:clinical|diagnostic))"
     r"[^.;]*?)", re.I)
@@ -266,7 +270,10 @@ META_EXTRA_RE = re.compile(
     r"^\s*(?:assistant|user|system|human|ai|model|verifier|checker|grader|reviewer)\s*:|^\s*p\.?\s?s\.?(?=\s)|\breviewer model\b|"
     r"\b(?:checker|verifier|grader|reviewer model)(?: model)?,? (?:should|must|please)\b|\brespond only with\b|"
     r"\b(?:mark|flag|treat) (?:this|it|the \w+) as (?:passed|verified|supported)\b|\bno unsupported claims\b|"
-    r"\bverification complete\b|\bstatus\s*[:=]\s*\"?passed\b|[{,]\s*\"(?:passed|unsupported|status|verdict)\"\s*:|"
+    r"\bverification complete\b|^\s*\[?\s*(?:system|admin|developer|verifier|checker)\s+(?:note|message|override)\b|"
+    r"\bskip (?:the )?(?:check\w*|verification)\b|\b(?:verifier|checker|grader) has (?:already )?(?:approved|passed|verified|checked)\b|"
+    r"\ball (?:the )?(?:claims|statements|numbers|sentences)\b[^.;]{0,40}\b(?:been )?(?:checked|verified|validated|grounded)\b|"
+    r"^\s*verification\s*:|\bstatus\s*[:=]\s*\"?passed\b|[{,]\s*\"(?:passed|unsupported|status|verdict)\"\s*:|"
     # notes to whoever checks the text, wherever they stand in the sentence
     r"\bnote to the (?:fact[- ])?(?:checker|verifier|grader|reviewer)\b|\bpre-?approved\b|\bmust not be (?:flagged|checked)\b|"
     r"\bignore (?:any|all|every) (?:instructions?|requests?)\b|\b(?:do not|don't) (?:check|verify|flag) this\b|"

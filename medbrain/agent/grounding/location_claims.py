@@ -165,7 +165,8 @@ def check_anatomy(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         ok = share >= INVOLVED_MIN
         reason = f"the atlas puts {round(100 * share, 1)}% of the tumour in the {structure}"
-        if ok and _PRIMARY_RE.search(s[max(0, m.start() - 45):m.start()]) and not re.search(
+        lead = re.split(r"[,;]|\b(?:with|whereas|while|but|followed by|then)\b", s[max(0, m.start() - 45):m.start()])[-1]
+        if ok and _PRIMARY_RE.search(lead) and not re.search(
                 r"\b(?:rather than|instead of|than)\s+(?:the\s+)?(?:[\w-]+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I):
             lobes = {k: v for k, v in involved.items() if k in SUPRATENTORIAL_LOBES}
             top = max(involved, key=involved.get) if involved else None
@@ -182,7 +183,8 @@ def check_anatomy(s: str, cat: FactCatalogue) -> list[Claim]:
 
 # --------------------------------------------------------------------------- sub-regions
 _NO_TUMOUR_RE = re.compile(
-    r"\b(?:no|not|did not|didn't|does not|doesn't|nothing)\b[^.;]{0,50}?\b(?:find|found|segment\w*|detect\w*|mark\w*|"
+    r"\b(?:no(?!\s+(?:part|portion|component|area|voxels?|fraction|share)s?\s+of\b)|not|did not|didn't|does not|doesn't|"
+    r"nothing)\b[^.;]{0,50}?\b(?:find|found|segment\w*|detect\w*|mark\w*|"
     r"predict\w*|see|seen|identif\w*)\b[^.;]{0,40}?\b(?:tumou?r|lesion|abnormality)\b"
     r"|\bno (?:tumou?r|lesion)s? (?:was|were|is|are) (?:found|segmented|detected|predicted|seen|identified)\b", re.I)
 

@@ -110,6 +110,11 @@ _LOBE_ADJECTIVES = {"frontal", "temporal", "parietal", "occipital", "insular"}
 _AFTER_FIRST_RE = re.compile(r"\b(?:after|besides|apart from|other than|next to)\s+the\s+[\w\s]{3,30}?,\s*(?:the\s+)?$", re.I)
 _RANK_BEFORE_RE = re.compile(r"\b(?:largest share|greatest share|biggest share|most of (?:the )?tumou?r|bulk of (?:the )?tumou?r|"
                              r"predominantly|predominant(?:ly)?|mostly|mainly|chiefly)\b[^.;]{0,40}$", re.I)
+_PLACES = {"second": 1, "third": 2, "fourth": 3, "fifth": 4}
+_ORDINAL_AFTER_RE = re.compile(r"^\s*(?:is|was|ranks|ranked|comes|came|being|as|at)?\s*(?:the\s+)?(second|third|fourth|fifth)"
+                               r"(?![- ](?:slice|step|run|seed|sequence))\b", re.I)
+_ORDINAL_BEFORE_RE = re.compile(r"\b(?:the\s+)?(second|third|fourth|fifth)[- ](?:most[- ](?:involved|affected)|largest|biggest|"
+                                r"main|greatest)\s+(?:lobe|structure|location|site|region)?\s*(?:is|was|being|:)?\s*(?:the\s+)?$", re.I)
 _ONLY_STRUCT_RE = re.compile(r"^\s*(?:only|alone|exclusively)\b", re.I)
 _ONLY_BEFORE_RE = re.compile(r"\b(?:only|exclusively|solely|entirely (?:with)?in|confined to|limited to|restricted to)"
                              r"\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
@@ -131,6 +136,15 @@ def check_structure_rank(s: str, cat: FactCatalogue) -> list[Claim]:
         share = shares.get(name, 0.0)
         if re.search(r"\b(?:rather than|instead of|than|over)\s+(?:the\s+)?(?:[\w-]+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I):
             continue  # "mainly in the parietal lobe rather than the frontal lobe"
+        ordinal = _ORDINAL_AFTER_RE.match(s[m.end():]) or _ORDINAL_BEFORE_RE.search(s[max(0, m.start() - 50):m.start()])
+        if ordinal:  # "the insula is the second most involved lobe", "with the parietal lobe second"
+            pool = lobes if name in lobes else shares
+            ranked = sorted(pool, key=pool.get, reverse=True)
+            place = _PLACES[ordinal.group(1).lower()]
+            actual = ranked[place] if place < len(ranked) else None
+            claims.append(make_claim("structure", f"{m.group(0)} {ordinal.group(1).lower()}", actual == name,
+                                     f"by share of the tumour: {', '.join(ranked) or 'none'}"))
+            continue
         if _RANK_AFTER_RE.match(s[m.end():]) and _AFTER_FIRST_RE.search(s[max(0, m.start() - 60):m.start()]):
             pool = lobes if name in lobes else shares
             ranked = sorted(pool, key=pool.get, reverse=True)

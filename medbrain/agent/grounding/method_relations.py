@@ -21,7 +21,8 @@ from medbrain.facts import FactCatalogue, display_word, get
 
 
 # --------------------------------------------------------------------------- method results
-_BEATS_RE = re.compile(r"\b(?:beats?|beating|outperforms?|better than|exceeds?|above)\s+(?:the\s+)?random(?:\s+baseline|\s+maps?)?\b"
+_BEATS_RE = re.compile(r"\b(?:beats?|beating|beaten|outperform(?:s|ed|ing)?|(?:did |does |do |performed )?better than|"
+                       r"exceed(?:s|ed)?|surpass(?:es|ed)?|above)\s+(?:the\s+|a\s+)?random(?:\s+baseline|\s+maps?|\s+control)?\b"
                        r"|\bfail(?:s|ed)? to beat (?:the )?random\b|\b(?:no better than|not better than|worse than) (?:the )?random\b", re.I)
 _MAX_RE = re.compile(r"\b(?:maximum|peak|hottest (?:pixel|point)|strongest (?:pixel|point))\b[^.;]{0,60}?\b(inside|within|outside)\b",
                      re.I)
@@ -34,7 +35,8 @@ _POINTING_RE = re.compile(r"\b(pass(?:es|ed)?|won|wins|succeed(?:s|ed)?|fail(?:s
 _HIGH_RE = re.compile(r"\b(?:highest|largest|greatest|most|best|top|higher|larger|greater|more)\b", re.I)
 _LOW_RE = re.compile(r"\b(?:lowest|smallest|least|worst|lower|smaller|less|fewer)\b", re.I)
 _ALL_AGREE_RE = re.compile(r"\b(?:all|every|each of the)\s+(?:four\s+|three\s+|\w+\s+)?(?:explanation\s+)?(?:methods?|maps?|techniques)"
-                           r"\s+(?:\w+\s+){0,2}(agree|concur|align|converge|coincide|highlight the same|show the same)\b"
+                           r"\s+(?:\w+\s+){0,2}(agree[sd]?|concur\w*|align\w*|converge[sd]?|coincide[sd]?|highlight(?:ed)? the same|"
+                           r"show(?:ed)? the same)\b"
                            r"|\b(?:the\s+)?(?:explanation\s+)?methods\s+(?:all\s+|broadly\s+|largely\s+|fully\s+)?"
                            r"(agree|concur|converge)\b", re.I)
 
@@ -95,7 +97,11 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
     mentions = method_mentions(s)
     claims = []
     for m in _BEATS_RE.finditer(s):
-        near = [k for a, b, k in mentions if a < m.start()] or [k for a, b, k in mentions]
+        # "X, Y and Z beat random, whereas attention does not": the methods of the match's own conjunct
+        cuts = [c.end() for c in re.finditer(r"[;]|,\s*(?:whereas|while|but)\b|\b(?:whereas|while|but)\b", s[:m.start()], re.I)]
+        own = cuts[-1] if cuts else 0
+        near = [k for a, b, k in mentions if own <= a < m.start()] or [k for a, b, k in mentions if a < m.start()] \
+            or [k for a, b, k in mentions]
         says = not re.search(r"fail|no better|not better|worse", m.group(0), re.I)
         says = says != is_negated_at(s, m.start(), m.end())
         if not near and not _ALL_METHODS_RE.search(s[:m.start()]):
@@ -109,8 +115,8 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
             claims.append(make_claim("relation", f"all methods {'beat' if says else 'do not beat'} random", not failing,
                                      f"beats_random differs for {', '.join(display_word(k) for k in failing)}"))
             continue
-        only = re.search(r"\bonly\b", s[:m.start()], re.I)
-        for key in (near[-1:] if not re.search(r"\b(?:and|both|all)\b", s[:m.start()], re.I) else near):
+        only = re.search(r"\bonly\b", s[own:m.start()], re.I)
+        for key in (near[-1:] if not re.search(r"\b(?:and|both|all)\b", s[own:m.start()], re.I) else near):
             fact = rows.get(key, {}).get("beats_random")
             ok = fact is not None and bool(fact) == says
             claims.append(make_claim("relation", f"{display_word(key)} {'beats' if says else 'does not beat'} random", ok,

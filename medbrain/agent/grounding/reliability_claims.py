@@ -81,6 +81,8 @@ def _method_state_claims(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         flag = get(cat.raw, "explanations", *_STATE_METHODS[near[-1]])
         says = not is_negated_at(s, m.start(), m.end())
+        if re.search(r"\b(?:fail(?:s|ed)?|unable|did not manage) to\s+$", s[max(0, m.start() - 20):m.start()], re.I):
+            says = not says  # "failed to converge"
         claims.append(make_claim("relation", f"{display_word(near[-1])} {'converged' if says else 'did not converge'}",
                                  flag is not None and bool(flag) == says, f"converged for {display_word(near[-1])} is {flag}"))
     for m in _STABLE_RE.finditer(s):
