@@ -64,7 +64,12 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
     for a, b in _clauses(s):
         clause = s[a:b]
         in_clause = [(p, r) for p, r in region_mentions(s, a, b) if r in levels]
+        unassessed = [r for p, r in region_mentions(s, a, b) if r not in levels and r in ("NCR", "ED")]
         for m in _LEVEL_WORD_RE.finditer(s, a, b):
+            if not in_clause and unassessed and sentence_has_conf and not _NOT_ABOUT_LEVEL_RE.match(s[m.end():]):
+                claims.append(make_claim("confidence", f"{m.group(1).lower()} ({unassessed[0]} confidence)", False,
+                                         f"confidence is assessed for WT, TC and ET, not for {unassessed[0]}"))
+                continue
             if _NOT_ABOUT_LEVEL_RE.match(s[m.end():]) or not (sentence_has_conf and (_CONF_NOUN_RE.search(clause) or in_clause)):
                 continue
             if re.match(r"^\s*(?:for|in|at)\s+(?:the\s+)?(?:\w+\s+){0,2}(?:slice|sequence|resolution)", s[m.end():], re.I):

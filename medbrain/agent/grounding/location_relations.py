@@ -176,6 +176,25 @@ _LOBE_OF = {"fronto": "frontal lobe", "frontal": "frontal lobe", "temporo": "tem
             "occipital": "occipital lobe", "insular": "insula"}
 
 
+_MULTIFOCAL_RE = re.compile(r"\b(multifocal|multicentric|satellite (?:lesion|nodule|focus|foci|deposit)s?|a (?:small )?satellite|"
+                            r"multiple (?:lesions|foci|masses|tumou?rs)|several (?:separate )?(?:lesions|foci|masses))\b", re.I)
+_UNIFOCAL_RE = re.compile(r"\b(unifocal|solitary|single (?:lesion|mass|focus|tumou?r)|one (?:connected )?(?:lesion|mass))\b", re.I)
+
+
+def check_focality(s: str, cat: FactCatalogue) -> list[Claim]:
+    """ "multifocal", "a small satellite" vs "solitary": the count of connected lesions."""
+    count = get(cat.raw, "measurements", "lesions", "count", default=None)
+    if not isinstance(count, int):
+        return []
+    claims = []
+    for pattern, many in ((_MULTIFOCAL_RE, True), (_UNIFOCAL_RE, False)):
+        for m in pattern.finditer(s):
+            ok = ((count > 1) == many) != is_negated_at(s, m.start(), m.end())
+            claims.append(make_claim("structure", m.group(0), ok, f"the segmentation has {count} connected "
+                                     f"lesion{'s' if count != 1 else ''}"))
+    return claims
+
+
 def check_compound_lobes(s: str, cat: FactCatalogue) -> list[Claim]:
     """ "fronto-occipital": both lobes must hold part of the tumour."""
     loc = get(cat.raw, "measurements", "location", default={}) or {}

@@ -116,8 +116,9 @@ def _compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: s
         return False
     if ctx.methods and fact.methods and not (ctx.methods & fact.methods):
         return False
-    if len(fact.methods) == 2 and not fact.methods <= ctx.methods:
-        return False
+    if len(fact.methods) == 2 and not fact.methods <= ctx.methods and not (
+            ctx.methods <= fact.methods and all("m:" + k in sentence_concepts for k in fact.methods)):
+        return False  # a pair's value needs both methods named ("X's maps did not overlap (IoU 0) with Y's")
     if len(ctx.methods) >= 2 and ctx.concepts & {"spearman", "iou", "agreement"} and len(fact.methods) < 2:
         return False  # "Grad-CAM and SLICE had a Spearman of 0.49": the pair's value, not one method's stability
     if fact.sequence and ctx.sequence != fact.sequence:
@@ -204,7 +205,7 @@ class NumberVerdict:
 
 def _sentence_concepts(sentence: str, sc: SentenceContext) -> set[str]:
     """Concept words of the whole sentence, with the qualifiers it names (``q:blur``, ``q:signed``)."""
-    out = {c for _, c in sc.concepts}
+    out = {c for _, c in sc.concepts} | {"m:" + k for _, k in sc.methods}
     out |= {"q:" + q for q, pattern in _QUALIFIER_TEXT.items() if pattern.search(sentence)}
     if _SIGNED_RE.search(sentence):
         out |= {"q:signed", "signed"}

@@ -49,6 +49,9 @@ _DICE_TERM_RE = re.compile(r"\b(?:dice(?: scores?)?|segmentation (?:agreement|ov
 _EXTREME_RE = re.compile(r"\b(best|highest|strongest|greatest|lowest|worst|poorest|weakest)\b", re.I)
 
 
+_COMPARE_RE = re.compile(r"\b(higher|lower|better|worse|greater|larger|smaller|stronger|weaker)\s+than\b", re.I)
+
+
 def _dice_extreme_claims(s: str, cat: FactCatalogue) -> list[Claim]:
     """ "agreement with the ground truth is best for the enhancing tumour": the region with the extreme Dice."""
     scores = {k: float(v) for k, v in (get(cat.raw, "segmentation", "scores_vs_truth", default={}) or {}).items()
@@ -57,6 +60,17 @@ def _dice_extreme_claims(s: str, cat: FactCatalogue) -> list[Claim]:
     if len(scores) < 2 or not term:
         return []
     claims = []
+    if not re.search(r"\b(?:flip|tta|test-time)\b", s, re.I):
+        for m in _COMPARE_RE.finditer(s):  # "whole-tumour Dice was higher than tumour-core Dice"
+            before = [r for p, r in region_mentions(s) if p < m.start() and r in scores]
+            after = [r for p, r in region_mentions(s) if p > m.start() and r in scores]
+            if not before or not after or before[-1] == after[0]:
+                continue
+            a, b = before[-1], after[0]
+            higher = m.group(1).lower() in ("higher", "better", "greater", "larger", "stronger")
+            ok = ((scores[a] > scores[b]) == higher) != is_negated_at(s, m.start(), m.end())
+            claims.append(make_claim("relation", f"Dice {a} {'higher' if higher else 'lower'} than {b}", ok,
+                                     f"Dice {a} {scores[a]:g}, {b} {scores[b]:g}"))
     for m in _EXTREME_RE.finditer(s):
         near = [(abs(p - m.start()), r) for p, r in region_mentions(s) if r in scores and abs(p - m.start()) < 40]
         if not near or abs(term.start() - m.start()) > 80:
