@@ -67,7 +67,7 @@ def value_matches(n: NumberMention, fact: Fact) -> bool:
         hi = n.hi * written_scale
         return lo - tol <= v <= hi + tol
     if n.bound == "min":
-        return v >= lo - 1e-9
+        return v >= lo - (tol if n.hedged else 1e-9)
     if n.bound == "max":
         return v <= lo + 1e-9
     return abs(v - lo) <= tol
@@ -275,6 +275,34 @@ def _sequences_together(n: NumberMention, ctx: Context, sc: SentenceContext, num
                          fact.path if ok else None)
 
 
+_VOLUME_RATIO_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:to|:)\s*1(?![\w]|\.\d)")
+
+
+def _ratio_verdicts(sentence: str, mentions: list[NumberMention], sc: SentenceContext,
+                    catalogue: FactCatalogue) -> dict[int, NumberVerdict]:
+    """ "the enhancing-to-necrotic volume ratio is almost 5 to 1": the ratio of the two regions' volumes."""
+    out: dict[int, NumberVerdict] = {}
+    volumes = catalogue.get("measurements", "volumes_ml", default={}) or {}
+    for m in _VOLUME_RATIO_RE.finditer(sentence):
+        named = list(dict.fromkeys(r for p, r in sc.regions if p < m.start()))
+        joined = re.search(r"\b([a-z]+)-to-([a-z]+)\b", sentence[:m.start()], re.I)  # "enhancing-to-necrotic"
+        if joined and all(w.lower() in REGION_TERMS for w in joined.groups()):
+            named = [REGION_TERMS[w.lower()] for w in joined.groups()]
+        if not re.search(r"\bratio\b", sentence, re.I) or len(named) != 2 or not all(volumes.get(r) for r in named):
+            continue
+        ratio = float(volumes[named[0]]) / float(volumes[named[1]])
+        hedged = bool(re.search(r"\b(?:almost|about|around|roughly|approximately|nearly|close to|some)\s*$",
+                                sentence[max(0, m.start() - 20):m.start()], re.I))
+        written = float(m.group(1))
+        decimals = len(m.group(1).split(".")[1]) if "." in m.group(1) else 0
+        ok = abs(ratio - written) <= (max(0.5 * 10 ** -decimals, 0.1 * ratio) if hedged else 0.5 * 10 ** -decimals)
+        reason = "" if ok else f"{m.group(0)}: {named[0]}/{named[1]} is {ratio:.2f} to 1 (from the volumes)"
+        for n in mentions:
+            if m.start() <= n.start < m.end():
+                out[n.start] = NumberVerdict(n, ok, reason, f"measurements.volumes_ml.{named[0]}/{named[1]}" if ok else None)
+    return out
+
+
 def _grid_verdicts(sentence: str, mentions: list[NumberMention], catalogue: FactCatalogue) -> dict[int, NumberVerdict]:
     """ "a 240 × 240 × 155 grid", "1 × 1 × 1 mm voxels": three numbers that are the image grid or voxel size."""
     out: dict[int, NumberVerdict] = {}
@@ -316,7 +344,7 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
     previous: Context | None = None
     numbers = grounding_numbers(catalogue)
     explained_region = str(catalogue.get("explanations", "region") or "WT")
-    grid = _grid_verdicts(sentence, mentions, catalogue)
+    grid = {**_grid_verdicts(sentence, mentions, catalogue), **_ratio_verdicts(sentence, mentions, sc, catalogue)}
     respective = _respectively(sentence, mentions, sc)
     for i, n in enumerate(mentions):
         if n.start in grid:

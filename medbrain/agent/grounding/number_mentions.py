@@ -49,6 +49,7 @@ _LIST_GAP_RE = re.compile(r"^\s*(?:for|in|on)\s+(?:the\s+)?(?:WT|TC|ET|NCR|ED|wh
                           r"oedema|edema|necro\w*(?: core)?|left|right)\s*(?:,\s*(?:and\s+)?|\s+and\s+)$", re.I)
 # "BraTS 2018", "MICCAI 2021", "et al. (2021)", "et al., 2021": a year that is part of a name or citation
 _YEAR_NAME_RE = re.compile(r"(?:\b(?:brats|miccai|isbi|cvpr|iccv|neurips|nips|eccv|lgg|tcia)\s*|\bet al\.?,?\s*\(?)$", re.I)
+_NEAR_OR_BOUND_RE = re.compile(r"\b(?:close to|near|around|about|at) or (?:above|over|higher than|more than)\s*$", re.I)
 _OF_LITRE_RE = re.compile(r"^of\s+(?:a|one)\s+(?:litre|liter)\b", re.I)
 _BETWEEN_RE = re.compile(r"\bbetween\s+$", re.I)
 _DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by|±|\+/-)\s*$", re.I)  # "68 x 33.5 mm", "74.5 ± 2 mL"
@@ -144,6 +145,8 @@ def find_numbers(sentence: str) -> list[NumberMention]:
     for n in out:
         n.hedged = bool(_HEDGE_RE.search(sentence[max(0, n.start - 25):n.start]))
         n.bound = _bound_before(sentence, n.start)
+        if _NEAR_OR_BOUND_RE.search(sentence[max(0, n.start - 30):n.start]):
+            n.hedged, n.bound = True, "min"  # "close to or above 0.9": at least about 0.9
     # dimensions "68.5 x 54.5 mm": the first number takes the unit of the second
     for a, b in zip(out, out[1:]):
         if not a.unit and b.unit and _DIM_SEP_RE.match(sentence[a.end:b.start]):

@@ -41,8 +41,8 @@ _OTHER_INPUT_RE = re.compile(r"\b(?:diffusion[- ]weighted|dwi|adc|apparent diffu
 _USED_RE = re.compile(r"\b(?:used|uses|using|input|inputs|included|includes|fed|read|reads|combined|incorporat\w*)\b", re.I)
 _BASELINE_KIND_RE = re.compile(r"\b(zero|black|blurred|blur|gaussian|noise|uniform|random|mean)(?:[- ](?:image|valued|intensity))?"
                                r"[- ]baseline\b", re.I)
-_FIDELITY_CHECK_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|met|meets|missed|misses)\s+(?:its\s+|the\s+)?(?:own\s+)?"
-                                r"(?:fidelity|surrogate|fit|own)\s*(?:check|test|floor|checks)?\b", re.I)
+_FIDELITY_CHECK_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|met|meets|missed|misses)\s+(?:its\s+|the\s+)?"
+                                r"(?:fidelity|surrogate[- ]fit|fit)\s+(?:check|test|floor)s?\b", re.I)
 _PROBABILITY_CONTROL_RE = re.compile(r"\b(?:beat\w*|outperform\w*|better than|exceed\w*|surpass\w*)\s+(?:the\s+)?"
                                      r"(?:model's\s+own\s+)?probability(?:[- ]map)?(?:\s+control|\s+map|\s+baseline)?\b", re.I)
 _ALL_RE = re.compile(r"\b(?:all|every|each)(?: of the)?\s+(?:four\s+|three\s+)?(?:explanation\s+)?(?:methods?|maps?)\b", re.I)
