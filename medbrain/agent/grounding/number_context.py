@@ -189,5 +189,6 @@ class SentenceContext:
 
 
 _CONCEPT_UNIT = {"area": "mm2", "product": "mm2", "diameter": "mm", "longest": "mm", "perpendicular": "mm",
-                 "extent": "mm", "volume": "mL", "slice": "slice", "lesions": "count", "voxels": "count"}
+                 "extent": "mm", "volume": "mL", "slice": "slice", "lesions": "count", "voxels": "count",
+                 "grid": "count"}
 MODIFIERS = {"mean", "max", "longest", "perpendicular", "deletion", "insertion", "tta", "uncertain", "largest", "rano"}

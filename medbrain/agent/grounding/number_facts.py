@@ -93,7 +93,7 @@ def _derived(cat: FactCatalogue) -> list[Fact]:
         values = sorted({float(v) for v in spacing})
         for i, v in enumerate(values):
             out.append(Fact(path=f"measurements.voxel_spacing_mm[{i}]", value=v, quantity="voxel size", unit="mm",
-                            precision=3, concepts=frozenset({"voxels", "spacing"})))
+                            precision=3, concepts=frozenset({"spacing"})))
     return out
 
 

@@ -45,6 +45,8 @@ _FIDELITY_CHECK_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|met|meets|miss
                                 r"(?:fidelity|surrogate[- ]fit|fit)\s+(?:check|test|floor)s?\b", re.I)
 _PROBABILITY_CONTROL_RE = re.compile(r"\b(?:beat\w*|outperform\w*|better than|exceed\w*|surpass\w*)\s+(?:the\s+)?"
                                      r"(?:model's\s+own\s+)?probability(?:[- ]map)?(?:\s+control|\s+map|\s+baseline)?\b", re.I)
+_IMPUTATION_WORDS = {"blur": re.compile(r"\bblur\w*", re.I),
+                     "baseline": re.compile(r"\b(?:zero[- ]baseline|baseline imputation|zero imputation|zero[- ]filled)\b", re.I)}
 _ALL_RE = re.compile(r"\b(?:all|every|each)(?: of the)?\s+(?:four\s+|three\s+)?(?:explanation\s+)?(?:methods?|maps?)\b", re.I)
 _PLANE_RE = re.compile(r"\b(coronal|sagittal)\b", re.I)
 _REVIEWED_RE = re.compile(r"\b(?:reviewed|signed[- ]off|approved|confirmed|validated|verified|checked|read|reported|"
@@ -143,7 +145,13 @@ def _method_checks(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         named = [k for a, _, k in mentions if a < m.start() and k in flags] or (list(flags) if _ALL_RE.search(s) else [])
         says = not is_negated_at(s, m.start(), m.end())
-        wrong = [k for k in named if any(bool(v) != says for v in flags[k].values())]
+        imputations = [q for q, p in _IMPUTATION_WORDS.items() if p.search(s)]
+        only = len(imputations) == 1 and re.search(r"\bonly\b", s, re.I)
+
+        def holds(k: str) -> bool:  # under the imputation named (both when none is), and not the other with "only"
+            named_ok = all(bool(flags[k].get(q)) == says for q in (imputations or flags[k]))
+            return named_ok and (not only or all(bool(v) != says for q, v in flags[k].items() if q not in imputations))
+        wrong = [k for k in named if not holds(k)]
         if named:
             claims.append(make_claim("relation", f"{', '.join(map(display_word, named))} "
                                      f"{'beat' if says else 'do not beat'} the probability-map control", not wrong,
