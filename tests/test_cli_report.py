@@ -43,6 +43,11 @@ def test_batch_with_a_corrupt_case_finishes_the_rest(small_data, tmp_path):
     assert "Broken_0001" in text and "failed" in text
     report = json.loads((out / "Synthetic_0002" / "report.json").read_text())
     assert len(report["sections"]) == 4
+    # the written report's prose passes `medbrain verify` against its own report.json
+    check = run_cli("verify", str(out / "Synthetic_0002" / "report.md"), "--facts",
+                    str(out / "Synthetic_0002" / "report.json"), "--json")
+    verdict = json.loads(check.stdout)
+    assert check.returncode == 0 and verdict["report_prose_only"] and verdict["claims_checked"] > 20, check.stdout[-2000:]
     # resumable: a second run skips the finished case
     again = run_cli("report", str(small_data / "Synthetic_0002"), "--out", str(out), "--fast", "--no-tta")
     assert again.returncode == 0 and "skipped" in again.stdout

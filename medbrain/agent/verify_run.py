@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -37,6 +38,29 @@ def read_text(path: Path) -> str:
         raise VerifyUsageError(f"{path}: no such file.")
     except (OSError, UnicodeDecodeError) as exc:
         raise VerifyUsageError(f"{path}: cannot be read as UTF-8 text ({exc.__class__.__name__}).")
+
+
+_REPORT_TITLE_RE = re.compile(r"^# MedBrainInsight report\b")
+_PROSE_HEADING_RE = re.compile(r"^## (?:\d\. .+|Patient summary)\s*$")
+_BLOCK_LABEL_RE = re.compile(r"^>\s*(?:\*\*[^*]{1,40}\*\*\s*)?")  # "> **Disclaimer.** ..."
+_SOURCE_LINE_RE = re.compile(r"^\*Source: .*\*\s*$")
+
+
+def assessment_text(text: str) -> tuple[str, bool]:
+    """The prose of a MedBrainInsight report.md (its disclaimer, the four sections and the patient
+    summary, without the source lines, figures, facts tables and appendix); other text unchanged.
+    The flag says whether the text was recognised as a report."""
+    lines = text.splitlines()
+    if not lines or not _REPORT_TITLE_RE.match(lines[0]):
+        return text, False
+    kept, keep = [], True
+    for line in lines[1:]:
+        if line.startswith("## "):
+            keep = bool(_PROSE_HEADING_RE.match(line))
+            continue
+        if keep and not _SOURCE_LINE_RE.match(line) and not line.startswith(("**Verification.**", "![")):
+            kept.append(_BLOCK_LABEL_RE.sub("", line))
+    return "\n".join(kept), True
 
 
 def verify_items(jsonl: Path, facts: dict[str, Any]) -> Iterator[dict[str, Any]]:

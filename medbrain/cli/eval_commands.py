@@ -22,7 +22,7 @@ def verify(
     import json
 
     from medbrain.agent.verifier import verify_text
-    from medbrain.agent.verify_run import VerifyUsageError, describe, load_facts, read_text, verify_items
+    from medbrain.agent.verify_run import VerifyUsageError, assessment_text, describe, load_facts, read_text, verify_items
 
     case_facts = load_facts(facts)
     if jsonl is not None:
@@ -32,10 +32,14 @@ def verify(
         raise typer.Exit(0 if all(r["passed"] for r in results) else 1)
     if text_file is None:
         raise VerifyUsageError("Give a TEXT_FILE to check, or --jsonl ITEMS.jsonl.")
-    result = verify_text(read_text(text_file), case_facts)
+    text, is_report = assessment_text(read_text(text_file))
+    result = verify_text(text, case_facts)
     if as_json:
-        typer.echo(json.dumps({"section": section, **result.to_dict()}, indent=1))
+        typer.echo(json.dumps({"section": section, "report_prose_only": is_report, **result.to_dict()}, indent=1))
     else:
+        if is_report:
+            console.print("A MedBrainInsight report: checking its disclaimer, four sections and patient summary "
+                          "(the facts tables and appendix are the facts themselves).", highlight=False)
         for line in describe(result):
             console.print(escape(line), highlight=False)
     raise typer.Exit(0 if result.passed else 1)

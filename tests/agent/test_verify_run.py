@@ -51,3 +51,19 @@ def test_usage_errors_exit_2(tmp_path):
     (tmp_path / "t.md").write_text("text")
     res = runner.invoke(app, ["verify", str(tmp_path / "t.md"), "--facts", str(tmp_path / "x.json")])
     assert res.exit_code == 2
+
+
+def test_a_report_md_is_checked_on_its_prose_only():
+    from medbrain.agent.verify_run import assessment_text
+
+    md = ("# MedBrainInsight report: case `X`\n\n> **Disclaimer.** Research tool, not a medical device.\n\n"
+          "## 1. Clinical assessment\n\n*Source: grounded writer (deterministic, from the tool facts)*\n\n"
+          "The whole tumour measures 81.79 mL.\n\n## Figures\n\n![m.png](figures/m.png)\n\n"
+          "## Patient summary\n\nThis is not a diagnosis.\n\n## Facts (from the tools)\n\n| Region | Dice |\n|---|---|\n"
+          "| WT | 0.910 |\n\n## Appendix: raw tool results\n\n```json\n{\"seed\": 7}\n```\n")
+    text, is_report = assessment_text(md)
+    assert is_report
+    assert "81.79 mL" in text and "not a diagnosis" in text and "Research tool" in text
+    assert "Source:" not in text and "| WT |" not in text and "seed" not in text and "Disclaimer" not in text
+    plain = "The whole tumour measures 81.79 mL."
+    assert assessment_text(plain) == (plain, False)

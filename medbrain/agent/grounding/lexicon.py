@@ -251,7 +251,8 @@ DISCLAIMER_RE = re.compile(
     r"(?:no |without (?:a |any )?)(?:comparison|prior|previous|earlier) (?:with |to )?(?:\w+ )?(?:scan|study|imaging|exam\w*)|"
     r"(?:single|one) time ?point|"
     r"(?:cannot|can't|can not|could not|is not able to|are not able to|is unable to|is not (?:meant|intended|designed|validated|cleared) (?:to|for)|"
-    r"must not be used (?:to|for)|should not be used (?:to|for)|not (?:for|intended for) (?:clinical|diagnostic))"
+    r"must not be used (?:to|for)|should not be used (?:to|for)|not (?:to be used )?(?:for|intended for) (?:clinical|diagnostic|"
+    r"diagnosis|treatment|therapy|patient care))"
     r"[^.;]*?)", re.I)
 # Allowed clinical-adjacent vocabulary (imaging review): never a finding in itself.
 ALLOWED_CONTEXT_RE = re.compile(
