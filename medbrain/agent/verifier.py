@@ -37,6 +37,7 @@ from medbrain.agent.grounding.method_claims import check_methods, check_sequence
 from medbrain.agent.grounding.method_relations import check_method_results, check_sequence_relations
 from medbrain.agent.grounding.number_binding import check_sentence_numbers
 from medbrain.agent.grounding.number_context import SentenceContext
+from medbrain.agent.grounding.ratio_relations import check_multiples
 from medbrain.agent.grounding.reliability_claims import check_reliability
 from medbrain.agent.grounding.run_claims import check_run_claims
 from medbrain.agent.grounding.text import normalise, split_sentences
@@ -124,6 +125,7 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
                   check_sequence_relations, check_input_sequences, check_run_claims, check_focality):
         result.claims.extend(check(sentence, cat))
     result.claims.extend(check_threshold_relations(sentence, verdicts, cat))
+    result.claims.extend(check_multiples(sentence, verdicts, cat))
     result.claims.extend(check_meta(sentence))
     return result
 

@@ -50,6 +50,12 @@ _LIST_GAP_RE = re.compile(r"^\s*(?:for|in|on)\s+(?:the\s+)?(?:WT|TC|ET|NCR|ED|wh
 # "BraTS 2018", "MICCAI 2021", "et al. (2021)", "et al., 2021": a year that is part of a name or citation
 _YEAR_NAME_RE = re.compile(r"(?:\b(?:brats|miccai|isbi|cvpr|iccv|neurips|nips|eccv|lgg|tcia)\s*|\bet al\.?,?\s*\(?)$", re.I)
 _NEAR_OR_BOUND_RE = re.compile(r"\b(?:close to|near|around|about|at) or (?:above|over|higher than|more than)\s*$", re.I)
+# "four times the core", "1.6 times the longest core diameter", "48-fold": a multiple, checked as a ratio
+MULTIPLE_RE = re.compile(
+    r"(?P<bound>more than |over |at least |less than |under |almost |nearly |roughly |about |around |approximately |some )?"
+    r"(?:(?P<num>\d+(?:\.\d+)?)\s*(?:times|-fold|fold|x(?=\s))|(?P<word>twice|double|thrice|two times|three times|four times|"
+    r"five times|six times|ten times))"
+    r"(?=\s+(?:as (?:much|large|big|great|many)|the|that|larger|bigger|greater|more|higher|its|what|those))", re.I)
 _OF_LITRE_RE = re.compile(r"^of\s+(?:a|one)\s+(?:litre|liter)\b", re.I)
 _BETWEEN_RE = re.compile(r"\bbetween\s+$", re.I)
 _DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by|±|\+/-)\s*$", re.I)  # "68 x 33.5 mm", "74.5 ± 2 mL"
@@ -108,7 +114,10 @@ def _bound_before(sentence: str, start: int) -> str:
 def find_numbers(sentence: str) -> list[NumberMention]:
     """Every numeric mention with its unit; numbers glued to letters (T1, SRI24) are not numbers."""
     out: list[NumberMention] = []
+    multiples = [(m.start("num"), m.end("num")) for m in MULTIPLE_RE.finditer(sentence) if m.group("num")]
     for m in _NUMBER_RE.finditer(sentence):
+        if any(a <= m.start() < b for a, b in multiples):
+            continue  # a multiple is a ratio claim, not a quantity
         if _YEAR_NAME_RE.search(sentence[:m.start()]) and re.fullmatch(r"(?:19|20)\d\d", m.group(0)):
             continue
         sign = -1.0 if m.group("neg") and (m.start() == 0 or sentence[m.start() - 1] in " (") else 1.0
