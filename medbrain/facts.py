@@ -124,7 +124,8 @@ KEY_CONCEPTS: dict[str, str] = {
     "tokens": "tokens", "layers": "layers", "heads": "heads", "steps": "steps", "samples": "samples",
     "shapley": "shapley", "fraction": "fraction", "outside": "outside", "largest": "largest", "confidence": "confidence",
     "structures": "structure", "structure": "structure", "flip": "tta", "scores": "dice", "truth": "dice",
-    "sd": "sd", "cleanup": "cleanup", "components": "lesions",
+    "sd": "sd", "cleanup": "cleanup", "components": "lesions", "removed": "removed", "relabelled": "removed",
+    "cells": "cells",
 }
 # Facts a text may cite without naming every concept of the path (the headline quantities).
 _HEADLINE = re.compile(

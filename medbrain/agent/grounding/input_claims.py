@@ -22,7 +22,7 @@ _LIST = rf"(?:{_SEQ})(?:\s*(?:,|and|or|&|\+)\s*(?:{_SEQ}))*"
 _NOUN = r"(?:images?|sequences?|scans?|series|inputs?|data|volumes?)"
 _MISSING_WORD = r"(?:missing|absent|unavailable|not available|not provided|not acquired|lacking)"
 _MISSING_RES = [
-    re.compile(rf"(?i)\b(?P<seqs>{_LIST})\s*(?:{_NOUN}\s*)?(?:(?:was|were|is|are)\s+)?{_MISSING_WORD}\b"),
+    re.compile(rf"(?i)\b(?P<seqs>{_LIST})\s*(?:{_NOUN}\s*)?(?:(?:was|were|is|are|being)\s+)?{_MISSING_WORD}\b"),
     re.compile(rf"(?i)\b(?:no|without)\s+(?:the\s+|an?\s+|any\s+)?(?P<seqs>{_LIST})\s*{_NOUN}\b"),
     re.compile(rf"(?i)\b(?:without|{_MISSING_WORD})(?:\s+{_NOUN})?\s*:?\s+(?:the\s+)?(?P<seqs>{_LIST})\b"),
     # "T1 and T2 received no attribution because they were missing"
@@ -35,6 +35,9 @@ _USED_RES = [
     re.compile(rf"(?i)\b(?P<seqs>{_LIST})\s*(?:{_NOUN}\s*)?(?:was|were|is|are)\s+(?:used|available|provided|present|given)\b"),
     re.compile(rf"(?i)\b(?:had|has|with) access to\s+(?:the\s+)?(?P<seqs>{_LIST})"),
 ]
+_COUNT_WORDS = {"one": 1, "a single": 1, "two": 2, "three": 3, "four": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_COUNT_RE = re.compile(r"(?i)\b(one|a single|two|three|four|[1-4])\s+(?:mri\s+)?(?:sequences?|inputs|contrasts)\s+"
+                       r"(?:were|was|are|is)\s+(?:used|available|provided|present|given|supplied|acquired)\b")
 _ALL_FOUR_RE = re.compile(r"(?i)\ball (?:four|4)(?: of the)? (?:mri )?(?:sequences|inputs|images|contrasts)\b")
 _SEQ_RE = re.compile(rf"(?i)\b({_SEQ})\b")
 
@@ -60,7 +63,8 @@ def check_input_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
     said_missing = _named(_MISSING_RES, s)
     said_used = [q for q in _named(_USED_RES, s) if q not in said_missing]
     all_four = _ALL_FOUR_RE.search(s)
-    if not said_missing and not said_used and not all_four:
+    count = _COUNT_RE.search(s)
+    if not said_missing and not said_used and not all_four and not count:
         return []
     used, missing = _case_sequences(cat)
     claims = [make_claim("input", f"{display_word(q)} missing", q in missing,
@@ -68,6 +72,9 @@ def check_input_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
               for q in said_missing]
     claims += [make_claim("input", f"segmented from {display_word(q)}", q in used,
                           f"{display_word(q)} was missing from this case") for q in said_used]
+    if count:
+        n = _COUNT_WORDS[count.group(1).lower()]
+        claims.append(make_claim("input", count.group(0), n == len(used), f"the case has {len(used)} sequences"))
     if all_four:
         negated = bool(re.search(r"(?i)\b(?:not|without|lacks?|lacking|instead of)\b[^.;]{0,12}$", s[:all_four.start()]))
         claims.append(make_claim("input", ("not " if negated else "") + "all four sequences used", (not missing) != negated,

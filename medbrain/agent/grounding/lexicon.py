@@ -135,7 +135,7 @@ CONCEPT_TERMS: dict[str, str] = {
     "deletion": "deletion", "insertion": "insertion", "auc": "auc", "area under": "auc",
     "share": "share", "contribution": "share", "contributed": "share", "attribution": "share",
     "contributes": "share", "contribute": "share", "attributes": "share", "attributed": "share",
-    "second": "seconds", "seconds": "seconds",
+    "seconds": "seconds",
     "stability": "stability",
     "delta": "delta", "convergence": "delta",
     "threshold": "threshold",
@@ -156,6 +156,13 @@ CONCEPT_TERMS: dict[str, str] = {
     "fidelity": "fidelity", "adjusted r²": "fidelity", "adjusted r2": "fidelity", "r²": "fidelity", "r2": "fidelity", "r-squared": "fidelity",
     "test-time augmentation": "tta", "floor": "threshold", "cut-off": "threshold", "cutoff": "threshold",
     "limit": "threshold", "cut-point": "threshold",
+    "cell": "cells", "cells": "cells", "seed": "seeds", "seeds": "seeds",
+    # metrics no tool reports: a number said to be one of them has no fact
+    "sensitivity": "unreported", "specificity": "unreported", "recall": "unreported", "hausdorff": "unreported",
+    "hausdorff distance": "unreported", "hd95": "unreported", "jaccard": "unreported", "ppv": "unreported",
+    "npv": "unreported", "f1": "unreported", "f1 score": "unreported", "positive predictive value": "unreported",
+    "false positive rate": "unreported", "specificities": "unreported", "sensitivities": "unreported",
+    "removed": "removed", "relabelled": "removed", "relabeled": "removed", "discarded": "removed",
     "post-processing": "cleanup", "postprocessing": "cleanup", "clean-up": "cleanup", "cleanup": "cleanup",
     # flip agreement is a Dice between the flipped predictions
     "augmentation agreement": "dice", "test-time augmentation agreement": "dice", "tta agreement": "dice",

@@ -322,15 +322,24 @@ def _grid_verdicts(sentence: str, mentions: list[NumberMention], catalogue: Fact
 
 def _respectively(sentence: str, mentions: list[NumberMention], sc: SentenceContext) -> dict[int, str]:
     """ "Oedema and tumour core ... at 36.9 mL and 37.6 mL respectively": the k-th number is the k-th region's."""
-    if not _RESPECTIVELY_RE.search(sentence) or len(mentions) < 2:
+    if len(mentions) < 2:
         return {}
-    regions = [r for p, r in sc.regions if p < mentions[0].start]
+    slash = _SLASH_REGIONS_RE.search(sentence, 0, mentions[0].start)
+    if slash:  # "Uncertain voxels WT/TC/ET: 6.5%, 10.6%, 7.6%"
+        regions = [REGION_TERMS.get(w.lower(), w.upper()) for w in re.split(r"\s*/\s*", slash.group(0))]
+        return {n.start: r for n, r in zip(mentions, regions)} if len(regions) == len(mentions) else {}
+    if not _RESPECTIVELY_RE.search(sentence):
+        return {}
+    before = [r for p, r in sc.regions if p < mentions[0].start]
+    after = [r for p, r in sc.regions if p > mentions[-1].end]
+    regions = before if len(before) == len(mentions) else after  # "0.96, 0.922 and 0.919 for WT, TC and ET respectively"
     if len(regions) != len(mentions):
         return {}
     return {n.start: r for n, r in zip(mentions, regions)}
 
 
 _RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
+_SLASH_REGIONS_RE = re.compile(r"\b(?:WT|TC|ET|NCR|ED)(?:\s*/\s*(?:WT|TC|ET|NCR|ED))+\b")
 
 
 def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_region: str | None = None) -> list[NumberVerdict]:

@@ -69,6 +69,9 @@ _PLUS_MINUS_AFTER_RE = re.compile(r"^\s*(?:±|\+/-|\+-|plus or minus)\s*\d+(?:\.
 _LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
 
 
+_TOUCH_BEFORE_RE = re.compile(r"^[\w/+-]+(?:\s+(?!(?:and|or|but|with|than|to)\b)[\w-]+)?\s*:?\s*(?:of\s+|was\s+|is\s+|=\s*)?$",
+                              re.I)  # "WT 0.918", "TC: 0.9"
+_TOUCH_AFTER_RE = re.compile(r"^\s*(?:of\s+)?$")
 _CONJUNCT_RE = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\b(?:whereas|while|but)\b", re.I)
 _PAREN_LABEL_GAP_RE = re.compile(r"^\s*\(\s*$")
 _APPOSITION_RE = re.compile(r"^\s*\)")
@@ -129,13 +132,19 @@ class SentenceContext:
         for attr, items in (("region", self.regions), ("sequence", self.sequences), ("structure", self.anatomy),
                             ("side", self.sides)):
             label = _label_after(s, label_end, items)
-            value = label or last_in(items, own_start, n.start) or _first(items, n.end, after_end) \
-                or last_in(items, prev_end, n.start)
+            # "WT 0.918", "13.24 mL enhancing tissue": a mention right next to the number names it
+            touching_before = [v for p, v in items if own_start <= p < n.start and _TOUCH_BEFORE_RE.match(s[p:n.start])]
+            touching_after = [v for p, v in items if n.end <= p <= n.end + 6 and _TOUCH_AFTER_RE.match(s[n.end:p])]
+            value = label or (touching_before[-1] if touching_before else None) \
+                or (touching_after[0] if touching_after and n.unit else None) \
+                or last_in(items, own_start, n.start) or _first(items, n.end, after_end) or last_in(items, prev_end, n.start)
             if value is None:
                 value = last_in(items, clause_start, n.start)
             setattr(ctx, attr, value)
         if ctx.region is None:
             ctx.region = self.carried_region
+        if ctx.region is None and len({r for _, r in self.regions}) == 1:
+            ctx.region = self.regions[0][1]  # "At just under a tenth of a litre, the whole tumour is sizeable"
         local_methods = {v for p, v in self.methods if prev_end <= p < n.start}
         method_label = _label_after(s, label_end, self.methods)
         ctx.methods = ({method_label} if method_label else set()) or local_methods or \
@@ -143,7 +152,8 @@ class SentenceContext:
         if not ctx.methods and ctx.sequence and re.search(r"\battributions?\b", s, re.I):
             ctx.methods = {"integrated_gradients"}  # "by signed attribution, T1 contributes 53%": IG's sequence shares
         # the measure word nearest before the number, or the count noun right after it
-        before = [(p, c) for p, c in self.concepts if prev_end <= p < n.start]
+        closed = [(a.start(), a.end()) for a in re.finditer(r"\([^()]*\)", s[:n.start])]
+        before = [(p, c) for p, c in self.concepts if prev_end <= p < n.start and not any(a < p < b for a, b in closed)]
         after_noun = re.match(r"^\s*(?:(?!(?:of|on|in|at|for|per|across|over|from|to)\b)[a-z-]+\s+)?(" + "|".join(COUNT_NOUNS) + r"|lesion|slice|voxel|structure|component)\b",
                               s[n.end:], re.I)
         dimension = previous is not None and previous.concepts and re.match(
@@ -179,6 +189,8 @@ class SentenceContext:
         if _REQUIREMENT_RE.search(s[clause_start:n.start]):
             ctx.concepts.add("threshold")  # "high confidence requires a mean probability of 0.85": a rule's threshold
             ctx.requirement = True
+        if ctx.concepts & {"spearman", "iou"}:
+            ctx.concepts.discard("superpixels")  # "superpixel Spearman": the resolution it was computed at
         if n.unit == "fraction":
             ctx.concepts.discard("lesions")  # "(~7%) components": a share, never a lesion count
         if ctx.concepts and ctx.concepts <= {"mean", "max", "longest", "perpendicular", "deletion", "insertion"}:

@@ -19,6 +19,8 @@ UNITS: dict[str, tuple[str, float]] = {  # written unit -> (family, factor to th
     "ml": ("mL", 1.0), "millilitres": ("mL", 1.0), "milliliters": ("mL", 1.0), "cc": ("mL", 1.0),
     "cm³": ("mL", 1.0), "cm3": ("mL", 1.0), "cubic centimetres": ("mL", 1.0), "cubic centimeters": ("mL", 1.0),
     "l": ("mL", 1000.0), "litres": ("mL", 1000.0),
+    "mm³": ("mL", 0.001), "mm3": ("mL", 0.001), "mm^3": ("mL", 0.001), "cubic millimetres": ("mL", 0.001),
+    "cubic millimeters": ("mL", 0.001),
     "mm²": ("mm2", 1.0), "mm2": ("mm2", 1.0), "mm^2": ("mm2", 1.0), "square millimetres": ("mm2", 1.0),
     "square millimeters": ("mm2", 1.0), "cm²": ("mm2", 100.0), "cm2": ("mm2", 100.0), "cm^2": ("mm2", 100.0),
     "mm": ("mm", 1.0), "millimetres": ("mm", 1.0), "millimeters": ("mm", 1.0),
@@ -36,7 +38,7 @@ NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                 "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "single": 1,
                 "a single": 1, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100}
 COUNT_NOUNS = ("lesions", "voxels", "slices", "superpixels", "tokens", "layers", "heads", "steps", "samples",
-                "structures", "components", "foci", "specks", "satellites")
+                "structures", "components", "foci", "specks", "satellites", "seeds", "runs", "cells")
 _NUMBER_RE = re.compile(
     rf"(?<![\w.\-/])(?P<neg>[-−])?(?:{_SCI}|(?P<num>{_NUM}))(?![\w]|\.\d)"
     rf"(?:\s*(?P<range>[-–]|to|and)\s*(?P<hi>{_NUM})(?![\w]|\.\d))?")
