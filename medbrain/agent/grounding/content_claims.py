@@ -24,6 +24,7 @@ _CAPITAL_RE = re.compile(r"(?<![\w'-])([A-Z][\w'+-]*)")
 _CLINICAL_RE = {kind: [re.compile(p, re.I) for p in patterns] for kind, patterns in CLINICAL_CLASSES.items()}
 
 
+_OUTSIDE_SCOPE_RE = re.compile(r"\b(?:lies|lie|is|are|falls?) (?:outside|beyond) (?:what|the scope)", re.I)
 _ASSESSMENT_OF_RE = re.compile(r"^\s*(?:any |an |the )?(?:assessment|evaluation|judgement|judgment|determination|"
                                r"measurement|tracking|estimate)s? of\b|^\s*(?:assessing|evaluating|judging|determining|"
                                r"measuring|tracking)\b", re.I)
@@ -34,10 +35,10 @@ def _disclaimer_spans(s: str) -> list[tuple[int, int]]:
     for m in DISCLAIMER_RE.finditer(s):
         stop = re.search(r"[;.]|\bbut\b", s[m.end():])
         start = m.start()
-        if re.match(r"(?:would|will|could) (?:need|require)", m.group(0), re.I):
+        if re.match(r"(?:would|will|could) (?:need|require)", m.group(0), re.I) or _OUTSIDE_SCOPE_RE.search(m.group(0)):
             # "any assessment of growth would need a prior scan": what it would need one for is scoped too
             clause = max([0] + [b.end() for b in re.finditer(r"[;.]|\bbut\b", s[:m.start()])])
-            if _ASSESSMENT_OF_RE.match(s[clause:m.start()]):
+            if _ASSESSMENT_OF_RE.match(s[clause:m.start()]) or _OUTSIDE_SCOPE_RE.search(m.group(0)):
                 start = clause
         spans.append((start, m.end() + (stop.start() if stop else len(s) - m.end())))
     for m in re.finditer(r"\b(?:no|neither|nor|not)\s+(?:a\s+)?(?:diagnos\w*|grad\w*|treatment|prognos\w*|therapy|"

@@ -252,11 +252,13 @@ CLINICAL_CLASSES: dict[str, list[str]] = {
 # "can't/does not diagnose ..." disclaimers: clinical words inside them are not claims.
 DISCLAIMER_RE = re.compile(
     r"\b(?:not (?:a |an )?(?:diagnosis|diagnostic|medical device|treatment recommendation|medical advice|clinical decision)|"
-    r"(?:does|do|did|will) not (?:give|provide|make|offer|replace|establish|determine|diagnose|grade|recommend|assess|"
-    r"evaluate|predict|estimate|infer|address|report on|characteri[sz]e|classify|include|cover|consider)|"
+    r"(?:does|do|did|will|can) not (?:give|provide|make|offer|replace|establish|determine|diagnose|grade|recommend|assess|"
+    r"evaluate|predict|estimate|infer|address|report on|characteri[sz]e|classify|include|cover|consider|assign|supply|"
+    r"indicate|suggest|imply|claim|tell|say)|"
+    r"nothing (?:can|could) be (?:said|concluded|inferred|stated) about|nothing in (?:these|the|this) (?:results?|report|output)|"
     r"(?:would|will|could) (?:need|require) (?:a |an )?(?:prior|previous|earlier|follow-up)|"
     r"(?:no |without (?:a |any )?)(?:comparison|prior|previous|earlier) (?:with |to )?(?:\w+ )?(?:scan|study|imaging|exam\w*)|"
-    r"(?:single|one) time ?point|"
+    r"(?:single|one) time ?point|(?:lies|lie|is|are|falls?) (?:outside|beyond) (?:what|the scope)|"
     r"(?:cannot|can't|can not|could not|is not able to|are not able to|is unable to|is not (?:meant|intended|designed|validated|cleared) (?:to|for)|"
     r"must not be used (?:to|for)|should not be used (?:to|for)|not (?:to be used )?(?:for|intended for) (?:clinical|diagnostic|"
     r"diagnosis|treatment|therapy|patient care))"

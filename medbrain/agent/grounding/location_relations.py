@@ -101,7 +101,7 @@ def check_laterality(s: str, cat: FactCatalogue) -> list[Claim]:
 
 
 # --------------------------------------------------------------------------- structure rank and exclusivity
-_RANK_AFTER_RE = re.compile(r"^\s*(?:is|was|represents|forms|remains)\s+(?:the\s+)?(?:tumou?r's\s+)?"
+_RANK_AFTER_RE = re.compile(r"^\s*(?:is|was|represents|forms|remains|as)\s+(?:the\s+)?(?:tumou?r's\s+)?"
                             r"(primary|main|principal|predominant|dominant|major|largest|chief|most (?:involved|affected))\b", re.I)
 # "a left frontal mass": a lobe adjective on the tumour noun names where the tumour is centred
 _LOBE_ADJECTIVE_RE = re.compile(r"^\s*(?:(?:lobe|cortical|subcortical|white[- ]matter)\s+)?(?:mass|lesion|tumou?r|abnormality)\b", re.I)
@@ -111,8 +111,10 @@ _AFTER_FIRST_RE = re.compile(r"\b(?:after|besides|apart from|other than|next to)
 _RANK_BEFORE_RE = re.compile(r"\b(?:largest share|greatest share|biggest share|most of (?:the )?tumou?r|bulk of (?:the )?tumou?r|"
                              r"predominantly|predominant(?:ly)?|mostly|mainly|chiefly)\b[^.;]{0,40}$", re.I)
 _PLACES = {"second": 1, "third": 2, "fourth": 3, "fifth": 4}
-_ORDINAL_AFTER_RE = re.compile(r"^\s*(?:is|was|ranks|ranked|comes|came|being|as|at)?\s*(?:the\s+)?(second|third|fourth|fifth)"
+_ORDINAL_AFTER_RE = re.compile(r"^\s*(?:is|was|ranks|ranked|comes|came|being|as|at|has|had|holds|takes)?\s*(?:the\s+)?"
+                               r"(second|third|fourth|fifth)"
                                r"(?![- ](?:slice|step|run|seed|sequence))\b", re.I)
+_SECOND_ONLY_RE = re.compile(r"^[^.;]{0,40}?,?\s*second only to\b", re.I)
 _ORDINAL_BEFORE_RE = re.compile(r"\b(?:the\s+)?(second|third|fourth|fifth)[- ](?:most[- ](?:involved|affected)|largest|biggest|"
                                 r"main|greatest)\s+(?:lobe|structure|location|site|region)?\s*(?:is|was|being|:)?\s*(?:the\s+)?$", re.I)
 _ONLY_STRUCT_RE = re.compile(r"^\s*(?:only|alone|exclusively)\b", re.I)
@@ -136,7 +138,8 @@ def check_structure_rank(s: str, cat: FactCatalogue) -> list[Claim]:
         share = shares.get(name, 0.0)
         if re.search(r"\b(?:rather than|instead of|than|over)\s+(?:the\s+)?(?:[\w-]+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I):
             continue  # "mainly in the parietal lobe rather than the frontal lobe"
-        ordinal = _ORDINAL_AFTER_RE.match(s[m.end():]) or _ORDINAL_BEFORE_RE.search(s[max(0, m.start() - 50):m.start()])
+        ordinal = _ORDINAL_AFTER_RE.match(s[m.end():]) or _ORDINAL_BEFORE_RE.search(s[max(0, m.start() - 50):m.start()]) \
+            or (re.match(r"(?i)^[^.;]{0,40}?\b(second) only to\b", s[m.end():]))
         if ordinal:  # "the insula is the second most involved lobe", "with the parietal lobe second"
             pool = lobes if name in lobes else shares
             ranked = sorted(pool, key=pool.get, reverse=True)
@@ -155,12 +158,15 @@ def check_structure_rank(s: str, cat: FactCatalogue) -> list[Claim]:
         adjective = m.group(1).lower() in _LOBE_ADJECTIVES and _LOBE_ADJECTIVE_RE.match(s[m.end():]) \
             and not re.search(r"\b(?:and|or|,)\s*$|[-/]\s*$", s[max(0, m.start() - 6):m.start()]) \
             and not re.match(r"^\s*[-/,]|^\s+(?:and|or)\b", s[m.end():])
-        if adjective or _RANK_AFTER_RE.match(s[m.end():]) or _RANK_BEFORE_RE.search(s[max(0, m.start() - 60):m.start()]):
+        lead = re.split(r"[,;]|\b(?:with|whereas|while|but|followed by|then|and)\b", s[max(0, m.start() - 60):m.start()])[-1]
+        if adjective or _RANK_AFTER_RE.match(s[m.end():]) or _RANK_BEFORE_RE.search(lead):
             pool = lobes if name in lobes else shares
             top = max(pool, key=pool.get) if pool else None
             ok = name in (top, loc.get("primary_lobe"), top_any) and share > 0
             claims.append(make_claim("structure", f"{m.group(0)} as the primary location", ok,
                                      f"the largest share is in the {top_any} ({round(100 * shares.get(top_any, 0), 1)}%)"))
+        if re.search(r"\bsecond only to\s+(?:the\s+)?$", s[max(0, m.start() - 25):m.start()], re.I):
+            continue  # "X, second only to the temporal lobe": X's rank is checked above
         if _ONLY_STRUCT_RE.match(s[m.end():]) or _ONLY_BEFORE_RE.search(s[max(0, m.start() - 40):m.start()]):
             others = sorted(k for k, v in lobes.items() if k != name and v >= 0.01)
             ok = share >= EXCLUSIVE_MIN or (name in lobes and not others and share > 0)
@@ -176,7 +182,8 @@ _LOBE_OF = {"fronto": "frontal lobe", "frontal": "frontal lobe", "temporo": "tem
             "occipital": "occipital lobe", "insular": "insula"}
 
 
-_MULTIFOCAL_RE = re.compile(r"\b(multifocal|multicentric|satellite (?:lesion|nodule|focus|foci|deposit)s?|a (?:small )?satellite|"
+_MULTIFOCAL_RE = re.compile(r"\b((?:two|three|four|several|multiple|\d+) separate (?:areas|regions|spots|lesions|masses|foci)|"
+                            r"multifocal|multicentric|satellite (?:lesion|nodule|focus|foci|deposit)s?|a (?:small )?satellite|"
                             r"multiple (?:lesions|foci|masses|tumou?rs)|several (?:separate )?(?:lesions|foci|masses))\b", re.I)
 _UNIFOCAL_RE = re.compile(r"\b(unifocal|solitary|single (?:lesion|mass|focus|tumou?r)|one (?:connected )?(?:lesion|mass))\b", re.I)
 
@@ -212,10 +219,10 @@ def check_compound_lobes(s: str, cat: FactCatalogue) -> list[Claim]:
 
 
 # --------------------------------------------------------------------------- sub-region proportions
-_MAJORITY_RE = re.compile(r"\b(?:mostly|mainly|largely|predominantly|chiefly|majority|bulk|most of)\b", re.I)
+_MAJORITY_RE = re.compile(r"\b(?:mostly|mainly|largely|predominantly|chiefly|majority|bulk|most of|predominates?|dominates?)\b", re.I)
 _LARGEST_RE = re.compile(r"\b(?:largest|biggest|dominant|main|smallest)\s+(?:component|part|sub-?region|compartment|constituent)\b",
                          re.I)
-_BIGGER_RE = re.compile(r"\b(?:larger|bigger|greater|more extensive|exceeds?|outweighs?|dominates)\b", re.I)
+_BIGGER_RE = re.compile(r"\b(?:larger|bigger|greater|more extensive|exceed(?:s|ing)?|outweigh(?:s|ing)?|dominates)\b", re.I)
 _SMALLER_RE = re.compile(r"\b(?:smaller|less extensive|lesser)\b", re.I)
 
 

@@ -25,7 +25,7 @@ _DOMINANT_RE = re.compile(
     r"mattered most|matters most|weighted most|most weight|(?:most|largest|greatest) (?:of the )?(?:attribution|share|weight))\b", re.I)
 _EVERY_REGION_RE = re.compile(r"\b(?:in|for|across)\s+(?:every|each|all(?: three| four| the)?)(?: of the)?\s+(?:three\s+|four\s+)?"
                               r"(?:tumou?r\s+)?(?:regions?|sub-?regions?)\b|\b(?:every|each|all three) (?:region|sub-?region)s?\b", re.I)
-_AGREE_RE = re.compile(r"\b(agree(?:s|d|ment)?|concur|align|coincide|overlap|consistent with each other|similar)\b", re.I)
+_AGREE_RE = re.compile(r"\b(agree(?:s|d|ment|ing)?|concur|align|coincide|overlap|consistent with each other|similar)\b", re.I)
 _DISAGREE_RE = re.compile(r"\b(disagree(?:s|d|ment)?|differ(?:s|ed)?|diverge(?:s|d)?|conflict|inconsistent|"
                           r"agree (?:the )?least|least agreeing|dissimilar)\b", re.I)
 _STRONG_RE = re.compile(r"\b(strong(?:ly)?|most|closely|well|highly|best|clearly|substantially|largely)\b", re.I)

@@ -194,7 +194,8 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
 # --------------------------------------------------------------------------- sequences per region and method
 _DOMINANT_WORD_RE = re.compile(r"\b(?:dominant|dominated|drove|driven|drives|relied (?:mostly|most|mainly) on|most important|"
                                r"most influential|contributed (?:the )?most|mattered most)\b", re.I)
-_MORE_THAN_RE = re.compile(r"\b(more|less|higher|lower|larger|smaller)\b[^.;]{0,40}?\bthan\b", re.I)
+_MORE_THAN_RE = re.compile(r"\b(more|less|higher|lower|larger|smaller)\b[^.;]{0,40}?\bthan\b|\b(outweigh\w*|exceed\w*|"
+                           r"outrank\w*|trail\w*|lag\w*(?: behind)?)\b", re.I)
 
 
 _ORDINALS = {"first": 0, "top": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
@@ -306,9 +307,10 @@ def check_sequence_relations(s: str, cat: FactCatalogue) -> list[Claim]:
         ordered = [q for _, q in seqs]
         a, b = ordered[0], next(q for q in ordered if q != ordered[0])
         if isinstance(shares, dict) and a in shares and b in shares:
-            more = cmp_m.group(1).lower() in ("more", "higher", "larger")
+            word = (cmp_m.group(1) or cmp_m.group(2)).lower()
+            more = word in ("more", "higher", "larger") or word.startswith(("outweigh", "exceed", "outrank"))
             ok = (float(shares[a]) > float(shares[b])) == more
-            claims.append(make_claim("relation", f"{display_word(methods[0])}: {display_word(a)} {cmp_m.group(1)} than "
+            claims.append(make_claim("relation", f"{display_word(methods[0])}: {display_word(a)} {word} than "
                                      f"{display_word(b)}", ok, f"{display_word(a)} {float(shares[a]):.1%}, "
                                                            f"{display_word(b)} {float(shares[b]):.1%}"))
     return claims

@@ -28,7 +28,8 @@ _OVERCLAIM_RE = re.compile(
     r"\bcertain(?:ly)? correct\b|\bis (?:always|definitely) (?:right|correct|accurate)\b|"
     r"\b(?:result|segmentation|prediction|finding|outline)s? (?:is|are) (?:certain|definite|definitely correct|exact)\b|"
     r"(?<!cross-)(?<!cross )\b(?:clinically )?validated(?! against)\b|\bclinical(?:ly)? (?:grade|metric)\b|\bperfect(?:ly)?\b|"
-    r"\baccurate to (?:within )?(?:a|one|\d)|\bexact(?:ly)? (?:boundar\w*|outline|delineation)\b|\bno errors?\b", re.I)
+    r"\baccurate to (?:within )?(?:a|one|\d)|\b(?:confirm\w*|prove[sn]?|proving|demonstrat\w*|establish\w*|guarantee\w*)\s+"
+    r"(?:an?\s+|the\s+)?(?:accura\w+|correct\w*|precise\w*|exact\w*)|\bexact(?:ly)? (?:boundar\w*|outline|delineation)\b|\bno errors?\b", re.I)
 _CALIBRATED_RE = re.compile(r"\b(?:well[- ])?calibrated\b", re.I)
 _UNDERSEG_RE = re.compile(r"\b(?:under-?segment\w*|missed (?:parts|tumou?r))\b", re.I)
 # "possibly missed": a region not predicted although probability sits where it would be (its own flag)
@@ -37,7 +38,7 @@ _MISSED_REGION_RE = re.compile(r"\b(?:possibly|likely|probably) missed\b", re.I)
 
 _CONVERGED_RE = re.compile(r"\b(converged|converges|converge|convergence (?:was )?(?:reached|achieved))\b", re.I)
 _STABLE_RE = re.compile(r"\b(stable|stability check passed|reliable|reliably)\b", re.I)
-_CONSISTENT_RE = re.compile(r"\bconsistent\b[^.;]{0,30}?\b(?:across|over|between)\b[^.;]{0,20}?\b(?:seeds?|runs?|repeats?)\b", re.I)
+_CONSISTENT_RE = re.compile(r"\bconsisten(?:t|cy)\b[^.;]{0,30}?\b(?:across|over|between)\b[^.;]{0,20}?\b(?:seeds?|runs?|repeats?)\b", re.I)
 _OVERSEG_RE = re.compile(r"\bover-?segment\w*", re.I)
 _NO_TRUTH_RE = re.compile(r"\bno (?:ground[- ]truth|reference segmentation|reference)\b(?: (?:was|is) (?:available|supplied|provided|given))?"
                           r"|\bdice (?:could|can|was) not (?:be )?(?:computed|calculated|measured)\b", re.I)

@@ -38,7 +38,8 @@ _SYNTHETIC_RE = re.compile(r"\bsynthetic\b|\bsimulated (?:case|tumou?r|data)\b|\
 _OTHER_INPUT_RE = re.compile(r"\b(?:diffusion[- ]weighted|dwi|adc|apparent diffusion|perfusion|dsc|dce|swi|susceptibility[- ]weighted|"
                              r"spectroscopy|mrs\b|dti|diffusion tensor|pet|ct scan|computed tomography|proton density|"
                              r"t2\*|gradient echo|asl|arterial spin)\b", re.I)
-_USED_RE = re.compile(r"\b(?:used|uses|using|input|inputs|included|includes|fed|read|reads|combined|incorporat\w*)\b", re.I)
+_USED_RE = re.compile(r"\b(?:used|uses|using|input|inputs|included|includes|fed|read|reads|combined|incorporat\w*|"
+                      r"analys\w*|analyz\w*|processed|acquired|available|provided|supplied|considered)\b", re.I)
 _BASELINE_KIND_RE = re.compile(r"\b(zero|black|blurred|blur|gaussian|noise|uniform|random|mean)(?:[- ](?:image|valued|intensity))?"
                                r"[- ]baseline\b", re.I)
 _FIDELITY_CHECK_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|met|meets|missed|misses)\s+(?:its\s+|the\s+)?"
@@ -56,7 +57,9 @@ _REVIEWED_RE = re.compile(r"\b(?:reviewed|signed[- ]off|approved|confirmed|valid
 _SKIP_REVIEW_RE = re.compile(r"\breview\w*\s+(?:can|may|could|should)\s+(?:safely\s+)?be\s+(?:skipped|omitted|waived|bypassed|"
                              r"dispensed with|avoided)\b|\b(?:skip|omit|bypass|waive)\w*\s+(?:the\s+)?(?:radiologist\s+|expert\s+|"
                              r"clinical\s+|manual\s+)?review\b|\b(?:needs?|requires?)\s+no\s+(?:\w+\s+)?review\b|"
-                             r"\breview\s+is\s+(?:unnecessary|not needed|not required|optional)\b", re.I)
+                             r"\breview\s+is\s+(?:unnecessary|not needed|not required|optional)\b|"
+                             r"\bno (?:\w+ )?review (?:is )?(?:needed|required|necessary)\b|"
+                             r"\b(?:does not|doesn't|do not|don't|will not|won't) need to (?:look at|review|check|see|read)\b", re.I)
 
 
 def _randomisation(s: str, cat: FactCatalogue) -> list[Claim]:
@@ -169,8 +172,9 @@ def _review(s: str) -> list[Claim]:
             continue
         claims.append(make_claim("reliability", m.group(0), False, "no person has reviewed this output; it is generated unreviewed"))
     for m in _SKIP_REVIEW_RE.finditer(s):
-        claims.append(make_claim("reliability", m.group(0), is_negated_at(s, m.start(), m.end()),
-                                 "every result needs expert review"))
+        # the phrase carries its own "no"/"not"; only a denial before it ("it is not true that ...") reverses it
+        denied = bool(re.search(r"\b(?:not true|false|wrong|never)\b[^.;]{0,20}$", s[:m.start()], re.I))
+        claims.append(make_claim("reliability", m.group(0), denied, "every result needs expert review"))
     return claims
 
 
