@@ -40,6 +40,7 @@ from medbrain.agent.grounding.number_context import SentenceContext
 from medbrain.agent.grounding.ratio_relations import check_multiples
 from medbrain.agent.grounding.reliability_claims import check_reliability
 from medbrain.agent.grounding.run_claims import check_run_claims
+from medbrain.agent.grounding.size_analogies import check_size_analogies
 from medbrain.agent.grounding.text import normalise, split_sentences
 from medbrain.agent.grounding.threshold_relations import check_threshold_relations
 from medbrain.facts import FactCatalogue
@@ -122,7 +123,8 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
                   check_sequences, check_confidence, check_clinical, check_names,
                   check_laterality, check_structure_rank, check_subregion_proportions,
                   check_method_results, check_reliability, check_compound_lobes,
-                  check_sequence_relations, check_input_sequences, check_run_claims, check_focality):
+                  check_sequence_relations, check_input_sequences, check_run_claims, check_focality,
+                  check_size_analogies):
         result.claims.extend(check(sentence, cat))
     result.claims.extend(check_threshold_relations(sentence, verdicts, cat))
     result.claims.extend(check_multiples(sentence, verdicts, cat))

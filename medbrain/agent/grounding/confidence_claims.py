@@ -45,6 +45,43 @@ _AGREEMENT_CHANGED_RE = re.compile(rf"\b(?:agreement|disagreement)\b{_IN_SENTENC
                                    rf"{_IN_SENTENCE}{{0,40}}\bagreement\b", re.I)
 
 
+_REGION_QUANTITIES = {
+    "mean_probability": re.compile(r"\b(?:mean|average) probabilit\w*", re.I),
+    "mean_entropy_bits": re.compile(r"\b(?:mean |average )?entropy\b", re.I),
+    "uncertain_fraction": re.compile(r"\buncertain(?:[- ]voxel)?(?:\s+(?:fraction|share|proportion|voxels))?\b|"
+                                     r"\bproportion of uncertain voxels\b", re.I),
+    "tta_dice": re.compile(r"\b(?:flip|tta|test-time(?: augmentation)?)\s+(?:agreement|dice)\b", re.I),
+}
+_EXTREME_RE = re.compile(r"\b(highest|lowest|largest|smallest|greatest|biggest|least)\b", re.I)
+
+
+def _region_extremes(s: str, regions: dict) -> list[Claim]:
+    """ "the enhancing tumour had the highest proportion of uncertain voxels", "mean entropy was highest in WT"."""
+    claims = []
+    for m in _EXTREME_RE.finditer(s):
+        for key, pattern in _REGION_QUANTITIES.items():
+            q = next((x for x in pattern.finditer(s) if abs(x.start() - m.start()) <= 45), None)
+            if q is None:
+                continue
+            values = {r: float(v[key]) for r, v in regions.items() if isinstance(v.get(key), (int, float))}
+            near = [(abs(p - m.start()), r) for p, r in region_mentions(s) if r in values and abs(p - m.start()) <= 60]
+            if len(values) < 2 or not near:
+                break
+            region = min(near)[1]
+            high = m.group(1).lower() in ("highest", "largest", "greatest", "biggest")
+            target = (max if high else min)(values, key=values.get)
+            ok = (region == target) != is_negated_at(s, m.start(), m.end())
+            claims.append(make_claim("confidence", f"{region}: {m.group(1).lower()} {key.replace('_', ' ')}", ok,
+                                     f"the {'highest' if high else 'lowest'} {key.replace('_', ' ')} is {target}'s "
+                                     f"({values[target]:g})"))
+            break
+    return claims
+
+
+_ALL_LEVEL_RE = re.compile(r"\bno (?:region|part|sub-?region)\b[^.;]{0,40}?\b(?:anything|something)?\s*other than\s+"
+                           r"(high|moderate|low)\b", re.I)
+
+
 def _clauses(s: str) -> list[tuple[int, int]]:
     cuts = [0] + [m.end() for m in _CLAUSE_RE.finditer(s)] + [len(s)]
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
@@ -61,6 +98,14 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
         found += [m.group(0) for m in CERTAINTY_HIGH_RE.finditer(s) if not is_negated_at(s, m.start(), m.end())]
         return [make_claim("confidence", text, False, "confidence was not assessed") for text in found]
     sentence_has_conf = bool(_CONF_NOUN_RE.search(s))
+    claims.extend(_region_extremes(s, regions))
+    every = _ALL_LEVEL_RE.search(s)
+    if every:  # "no region was rated anything other than high confidence": every region at that level
+        level = every.group(1).lower()
+        others = [r for r, lv in levels.items() if lv != level]
+        claims.append(make_claim("confidence", f"every region {level}", not others,
+                                 f"levels: {', '.join(f'{r} {lv}' for r, lv in levels.items())}"))
+        return claims
     for a, b in _clauses(s):
         clause = s[a:b]
         in_clause = [(p, r) for p, r in region_mentions(s, a, b) if r in levels]

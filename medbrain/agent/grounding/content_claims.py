@@ -81,12 +81,25 @@ def check_meta(s: str) -> list[Claim]:
     return claims
 
 
+_IDENTIFIER_RE = re.compile(r"\b[A-Za-z]+(?:[-_][A-Za-z0-9]+){2,}\b")
+
+
+def _other_identifiers(s: str, case_id: str) -> list[Claim]:
+    """ "Case ID BraTS-GLI-00001-001": an identifier-shaped token that is not this case's id."""
+    out = []
+    for m in _IDENTIFIER_RE.finditer(s):
+        token = m.group(0)
+        if sum(ch.isdigit() for ch in token) >= 3 and token.lower() != case_id:
+            out.append(Claim("identifier", token, False, "an identifier that is not this case's"))
+    return out
+
+
 def check_names(s: str, cat: FactCatalogue) -> list[Claim]:
     """Capitalised words the verifier does not know, inside a sentence: possible person or place names."""
     known = set(KNOWN_PROPER) | {k.lower() for k in (*METHOD_TERMS, *SEQUENCE_TERMS, *REGION_TERMS, *ANATOMY_TERMS)}
     known |= {w for k in ANATOMY_TERMS for w in k.split()} | {w for k in METHOD_TERMS for w in k.split()}
     case_id = str(get(cat.raw, "case", "case_id", default="") or "").lower()
-    claims = []
+    claims = _other_identifiers(s, case_id)
     for m in _CAPITAL_RE.finditer(s):
         word = m.group(1)
         low = word.lower().removesuffix("'s").removesuffix("'").rstrip(".")  # "Integrated Gradients' peak"

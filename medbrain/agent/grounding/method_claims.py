@@ -118,6 +118,9 @@ def check_methods(s: str, cat: FactCatalogue) -> list[Claim]:
     return claims
 
 
+_REGION_SEQUENCE_RE = re.compile(r"\b(WT|TC|ET)\s*[:=]?\s*(FLAIR|T1ce|T1c|T1|T2)\b")
+
+
 def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
     """Dominant-sequence claims ("relied mostly on FLAIR") against the tools' dominant sequence."""
     claims = []
@@ -126,6 +129,15 @@ def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
         return claims
     seqs = [(m.start(), SEQUENCE_TERMS[m.group(1).lower()]) for m in SEQUENCE_RE.finditer(s)]
     if not seqs:
+        return claims
+    pairs = _REGION_SEQUENCE_RE.findall(s)
+    shap_regions = get(cat.raw, "explanations", "shapley", "regions", default={}) or {}
+    if len(pairs) >= 2 and shap_regions:  # "Dominant sequence: WT FLAIR, TC FLAIR, ET T1ce"
+        for region, word in pairs:
+            seq = SEQUENCE_TERMS.get(word.lower(), word.lower())
+            truth = (shap_regions.get(region.upper()) or {}).get("dominant_sequence")
+            claims.append(make_claim("relation", f"dominant sequence {region.upper()} {display_word(seq)}", truth == seq,
+                                     f"the Shapley dominant sequence for {region.upper()} is {display_word(truth)}"))
         return claims
     expl = get(cat.raw, "explanations", default={}) or {}
     dominant = {v.get("dominant_sequence") for v in expl.values() if isinstance(v, dict) and v.get("dominant_sequence")}

@@ -34,7 +34,9 @@ _POINTING_RE = re.compile(r"\b(pass(?:es|ed)?|won|wins|succeed(?:s|ed)?|fail(?:s
                           r"pointing(?:\s+game|\s+test)?\b", re.I)
 _HIGH_RE = re.compile(r"\b(?:highest|largest|greatest|most|best|top|higher|larger|greater|more)\b", re.I)
 _LOW_RE = re.compile(r"\b(?:lowest|smallest|least|worst|lower|smaller|less|fewer)\b", re.I)
-_ALL_AGREE_RE = re.compile(r"\b(?:all|every|each of the)\s+(?:four\s+|three\s+|\w+\s+)?(?:explanation\s+)?(?:methods?|maps?|techniques)"
+_ALL_AGREE_RE = re.compile(r"\b(?:all|every|each of the)\s+(?:six\s+|\w+\s+)?(?:method\s+)?pairs?\s+(?:\w+\s+){0,3}?"
+                           r"(?:agree\w*|concur\w*|classed as agreeing|classified as agreeing|rated as agreeing)\b|"
+                           r"\b(?:all|every|each of the)\s+(?:four\s+|three\s+|\w+\s+)?(?:explanation\s+)?(?:methods?|maps?|techniques)"
                            r"\s+(?:\w+\s+){0,2}(agree[sd]?|concur\w*|align\w*|converge[sd]?|coincide[sd]?|highlight(?:ed)? the same|"
                            r"show(?:ed)? the same)\b"
                            r"|\b(?:the\s+)?(?:explanation\s+)?methods\s+(?:all\s+|broadly\s+|largely\s+|fully\s+)?"
@@ -44,7 +46,7 @@ _ALL_AGREE_RE = re.compile(r"\b(?:all|every|each of the)\s+(?:four\s+|three\s+|\
 _ALL_METHODS_RE = re.compile(r"\b(?:all|every|each)(?: of the)?\s+(?:four\s+|three\s+)?(?:explanation\s+)?(?:methods?|maps?)\b",
                              re.I)
 _IMPUTATIONS = {"baseline": re.compile(r"(?<!random )\bbaseline\b", re.I), "blur": re.compile(r"\bblur\w*", re.I)}
-_FAITHFULNESS_SCORE_RE = re.compile(r"\bfaithfulness(?:\s+score)?\b", re.I)
+_FAITHFULNESS_SCORE_RE = re.compile(r"\bfaithfulness(?:\s+score)?\b|\b(?:more|less)\s+faithful\b", re.I)
 
 
 def _faithfulness_claims(s: str, rows: dict[str, dict], mentions: list[tuple[int, int, str]]) -> list[Claim]:
@@ -53,6 +55,8 @@ def _faithfulness_claims(s: str, rows: dict[str, dict], mentions: list[tuple[int
     for m in _FAITHFULNESS_SCORE_RE.finditer(s):
         window = s[max(0, m.start() - 30):m.start()] + " " + s[m.end():m.end() + 20]
         high, low = _HIGH_RE.search(window), _LOW_RE.search(window)
+        if m.group(0).lower().endswith("faithful"):  # "A appeared marginally more faithful than B"
+            high, low = (True, None) if m.group(0).lower().startswith("more") else (None, True)
         named = [k for _, _, k in mentions]
         if bool(high) == bool(low) or not named:
             continue

@@ -134,7 +134,7 @@ _IMPLIED = {"mL": {"volume"}, "mm2": {"area", "product"}, "mm": {"diameter", "ex
             "fraction": {"share", "fraction", "volume", "structure", "voxels"}, "count": {"count", "voxels", "lesions"}}
 
 
-_CONTAINER = r"(tumou?r core|core|whole[- ]tumou?r|tumou?r|TC|WT)"
+_CONTAINER = r"(tumou?r core|core|whole[- ]tumou?r|tumou?r|TC|WT|marked (?:area|region)|segmented (?:area|region)|whole lesion)"
 _OF_CONTAINER_RE = re.compile(rf"^\s*\)?\s*of\s+(?:the\s+)?(?:predicted\s+)?{_CONTAINER}\b", re.I)
 _OF_CONTAINER_BEFORE_RE = re.compile(rf"\b(?:of|in)\s+(?:the\s+)?(?:predicted\s+)?{_CONTAINER}\b", re.I)
 
@@ -156,6 +156,9 @@ def _subregion_ratio(sentence: str, n: NumberMention, part: str | None, ctx: Con
                          sentence[n.end + m.end():], re.I)
         words = later.group(1).lower() if later else ""
         part = next((v for k, v in REGION_TERMS.items() if len(k) > 3 and words.startswith(k)), None)
+        if part is None:  # "a fifth of the marked area is what doctors call the tumour core"
+            rest = n.end + m.end()
+            part = next((r for p, r in SentenceContext(sentence).regions if rest <= p <= rest + 50), None)
     if n.unit != "fraction" or not m or part not in ("ET", "NCR", "ED", "TC") or ctx.structure or ctx.side:
         return None
     ctx = Context(region=part)
@@ -251,6 +254,23 @@ _GRID_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[×x]\s*(\d+(?:\.\d+)?)\s*[�
                       r"(?P<unit>\s*(?:mm|millimet\w*))?", re.I)
 
 
+_EVERY_PAIR_RE = re.compile(r"\b(?:every|each|all)\s+(?:\w+\s+)?(?:pair(?:ing)?s?|combinations?)\s+(?:with|involving|including)\b", re.I)
+
+
+def _every_pair(n: NumberMention, ctx: Context, sentence: str, numbers: list[Fact]) -> "NumberVerdict | None":
+    """ "every pairing with attention rollout had a top-10% IoU of 0": the value of each pair with that method."""
+    if len(ctx.methods) != 1 or not _EVERY_PAIR_RE.search(sentence) or not ctx.concepts & {"iou", "spearman"}:
+        return None
+    (method,) = ctx.methods
+    pairs = [f for f in numbers if len(f.methods) == 2 and method in f.methods and f.path.startswith("comparison.pairs[")
+             and ctx.concepts & f.concepts]
+    if not pairs:
+        return None
+    failing = [f for f in pairs if not value_matches(n, f)]
+    return NumberVerdict(n, not failing, "" if not failing else f"{n.raw}: not for every pair with {method} "
+                         f"({', '.join(f.display() for f in pairs)})", ",".join(f.path for f in pairs) if not failing else None)
+
+
 _TOGETHER_RE = re.compile(r"\b(?:together|combined|jointly|between them)\b", re.I)
 
 
@@ -324,6 +344,11 @@ def _respectively(sentence: str, mentions: list[NumberMention], sc: SentenceCont
     """ "Oedema and tumour core ... at 36.9 mL and 37.6 mL respectively": the k-th number is the k-th region's."""
     if len(mentions) < 2:
         return {}
+    part_of = _PART_OF_RE.search(sentence)
+    named = list(dict.fromkeys(r for p, r in sc.regions if part_of and p < part_of.start()))
+    if part_of and len(named) >= 2:  # "the core is a fifth of the whole tumour (26.35 of 128.75 mL)"
+        spans = {part_of.start(1): named[0], part_of.start(2): named[-1]}
+        return {n.start: spans[n.start] for n in mentions if n.start in spans}
     slash = _SLASH_REGIONS_RE.search(sentence, 0, mentions[0].start)
     if slash:  # "Uncertain voxels WT/TC/ET: 6.5%, 10.6%, 7.6%"
         regions = [REGION_TERMS.get(w.lower(), w.upper()) for w in re.split(r"\s*/\s*", slash.group(0))]
@@ -339,6 +364,7 @@ def _respectively(sentence: str, mentions: list[NumberMention], sc: SentenceCont
 
 
 _RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
+_PART_OF_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s+of\s+(\d+(?:\.\d+)?)\s*(?:mL|ml|cc|cm³)", re.I)
 _SLASH_REGIONS_RE = re.compile(r"\b(?:WT|TC|ET|NCR|ED)(?:\s*/\s*(?:WT|TC|ET|NCR|ED))+\b")
 
 
@@ -378,6 +404,10 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
         unnamed = every is not None and not [p for p, _ in sc.regions if not every.start() <= p < every.end()]
         if not ctx.requirement and ((n.bound and (_EVERY_RE.search(sentence[n.end:]) or every)) or unnamed):
             verdicts.append(_every_region(n, ctx, numbers, sentence_concepts))
+            continue
+        every_pair = _every_pair(n, ctx, sentence, numbers)
+        if every_pair is not None:
+            verdicts.append(every_pair)
             continue
         together = _sequences_together(n, ctx, sc, numbers, sentence_concepts, explained_region)
         if together is not None:

@@ -60,7 +60,7 @@ MULTIPLE_RE = re.compile(
     r"(?=\s+(?:as (?:much|large|big|great|many)|the|that|larger|bigger|greater|more|higher|its|what|those))", re.I)
 _OF_LITRE_RE = re.compile(r"^of\s+(?:a|one)\s+(?:litre|liter)\b", re.I)
 _BETWEEN_RE = re.compile(r"\bbetween\s+$", re.I)
-_DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by|±|\+/-)\s*$", re.I)  # "68 x 33.5 mm", "74.5 ± 2 mL"
+_DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by|±|\+/-|of)\s*$", re.I)  # "68 x 33.5 mm", "74.5 ± 2 mL", "26 of 129 mL"
 _WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?:(\w+)\s+)?("
                              + "|".join(COUNT_NOUNS) + r"|lesion|slice|structure|component)\b", re.I)
 # "the three other components": a count of the lesions besides the main one
