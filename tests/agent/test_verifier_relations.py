@@ -77,6 +77,22 @@ CASES = [
     ("Any assessment of growth or treatment response would need a prior scan, which this report does not include.", True),
     ("The tool does not assess tumour type, grade or molecular markers.", True),
     ("The tumour has grown and surgery would need a prior scan.", False),
+    # from corpus F: multiples, size analogies, identifiers, per-region extremes, lists, review
+    ("The whole tumour is about 3.6 times the oedema.", True),
+    ("The whole tumour is about twice the oedema.", False),
+    ("The necrotic core is roughly 48 times the enhancing tumour.", True),
+    ("The marked area is about the size of a tennis ball.", True),
+    ("The marked area is about the size of a golf ball.", False),
+    ("This report is for Brats18_TCIA10_628_1.", True),
+    ("Case ID Brats18_TCIA10_628_2.", False),
+    ("The whole tumour had the highest proportion of uncertain voxels.", True),
+    ("The enhancing tumour had the highest proportion of uncertain voxels.", False),
+    ("Mean probability WT/TC/ET: 0.97, 0.97, 0.934.", True),
+    ("Mean probability WT/TC/ET: 0.934, 0.97, 0.97.", False),
+    ("No radiologist review is needed, given the high confidence.", False),
+    ("Your doctor does not need to look at the scan.", False),
+    ("The program is certain that this is a tumour.", False),
+    ("The tumour core is about 73% of the whole tumour (105.76 of 145.75 mL).", True),
 ]
 
 

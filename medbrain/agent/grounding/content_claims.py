@@ -81,7 +81,7 @@ def check_meta(s: str) -> list[Claim]:
     return claims
 
 
-_IDENTIFIER_RE = re.compile(r"\b[A-Za-z]+(?:[-_][A-Za-z0-9]+){2,}\b")
+_IDENTIFIER_RE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+){2,}\b")
 
 
 def _other_identifiers(s: str, case_id: str) -> list[Claim]:

@@ -120,7 +120,9 @@ def _method_state_claims(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         flag = get(cat.raw, "explanations", near[-1], "consistency", "consistent")
         says = not is_negated_at(s, m.start(), m.end())
-        ok = flag is not None and bool(flag) == says
+        unmeasured = bool(re.search(r"\bnot (?:been )?(?:measured|assessed|computed|tested|checked|evaluated|run)\b|\bunknown\b|"
+                                    r"\bcannot be (?:judged|assessed)\b", s[m.start():], re.I))
+        ok = (flag is None) if unmeasured else (flag is not None and bool(flag) == says)
         claims.append(make_claim("relation", f"{display_word(near[-1])} {'consistent' if says else 'not consistent'} across seeds",
                                  ok, "consistency across seeds was not measured" if flag is None else f"consistent is {flag}"))
     return claims
