@@ -15,7 +15,7 @@ import re
 from medbrain.agent.grounding.claim import Claim, make_claim
 from medbrain.agent.grounding.lexicon import SEQUENCE_TERMS
 from medbrain.agent.grounding.mentions import SEQUENCE_RE, region_mentions
-from medbrain.agent.grounding.number_binding import NumberVerdict
+from medbrain.agent.grounding.number_match import NumberVerdict
 from medbrain.agent.grounding.number_mentions import MULTIPLE_RE as _MULTIPLE_RE
 from medbrain.facts import FactCatalogue, get
 

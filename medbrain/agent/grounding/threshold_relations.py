@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
-from medbrain.agent.grounding.number_binding import NumberVerdict
+from medbrain.agent.grounding.number_match import NumberVerdict
 from medbrain.agent.grounding.text import is_negated_at
 from medbrain.facts import FactCatalogue
 
