@@ -66,7 +66,7 @@ def _first(items: list[tuple[int, str]], lo: int, hi: int) -> str | None:
 
 _PLUS_MINUS_GAP_RE = re.compile(r"^\s*(?:±|\+/-|\+-|plus or minus)\s*$", re.I)
 _PLUS_MINUS_AFTER_RE = re.compile(r"^\s*(?:±|\+/-|\+-|plus or minus)\s*\d+(?:\.\d+)?\s*(?:%|mm|mL)?", re.I)
-_LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|across|at)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
+_LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|across|at|to)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
 
 
 _TOUCH_BEFORE_RE = re.compile(r"^[\w/+-]+(?:\s+(?!(?:and|or|but|with|than|to)\b)[\w-]+)?\s*:?\s*(?:of\s+|was\s+|is\s+|=\s*)?$",
@@ -135,10 +135,13 @@ class SentenceContext:
             # "WT 0.918", "13.24 mL enhancing tissue": a mention right next to the number names it
             touching_before = [v for p, v in items if own_start <= p < n.start and _TOUCH_BEFORE_RE.match(s[p:n.start])]
             touching_after = [v for p, v in items if n.end <= p <= n.end + 6 and _TOUCH_AFTER_RE.match(s[n.end:p])]
+            comma = s.rfind(",", prev_end, n.start)
+            after_comma = _first(items, n.end, after_end) if comma >= 0 and last_in(items, comma, n.start) is None else None
             value = label or (touching_before[-1] if touching_before else None) \
                 or (touching_after[0] if touching_after and n.unit else None) \
-                or last_in(items, own_start, n.start) or _first(items, n.end, after_end) or last_in(items, prev_end, n.start)
-            if value is None:
+                or after_comma or last_in(items, own_start, n.start) or _first(items, n.end, after_end) \
+                or last_in(items, prev_end, n.start)
+            if value is None and not (attr in ("structure", "side") and "," in s[clause_start:n.start]):
                 value = last_in(items, clause_start, n.start)
             setattr(ctx, attr, value)
         if ctx.region is None:
@@ -176,7 +179,8 @@ class SentenceContext:
                     end = self._concept_ends[p]
         elif before:
             last_pos, primary = before[-1]
-            ctx.concepts = {primary} | {c for p, c in before[:-1] if p >= last_pos - 20 and c in MODIFIERS}
+            ctx.concepts = {primary} | {c for p, c in before[:-1] if p >= last_pos - 20 and c in MODIFIERS
+                                        and "," not in s[p:last_pos]}
             chain = last_pos
             for p, c in reversed(before[:-1]):  # "probability threshold", "TTA Dice": a compound names one quantity
                 if re.fullmatch(r"[\s-]*", s[self._concept_ends[p]:chain]) and c not in _NO_COMPOUND:

@@ -58,6 +58,7 @@ MULTIPLE_RE = re.compile(
     r"(?:(?P<num>\d+(?:\.\d+)?)\s*(?:times|-fold|fold|x(?=\s))|(?P<word>twice|double|thrice|two times|three times|four times|"
     r"five times|six times|ten times))"
     r"(?=\s+(?:as (?:much|large|big|great|many)|the|that|larger|bigger|greater|more|higher|its|what|those))", re.I)
+_LIST_SEP_RE = re.compile(r"^\s*(?:,|,?\s*and|/)\s*$", re.I)
 _OF_LITRE_RE = re.compile(r"^of\s+(?:a|one)\s+(?:litre|liter)\b", re.I)
 _BETWEEN_RE = re.compile(r"\bbetween\s+$", re.I)
 _DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by|±|\+/-|of)\s*$", re.I)  # "68 x 33.5 mm", "74.5 ± 2 mL", "26 of 129 mL"
@@ -162,6 +163,15 @@ def find_numbers(sentence: str) -> list[NumberMention]:
     for a, b in zip(out, out[1:]):
         if not a.unit and b.unit and _DIM_SEP_RE.match(sentence[a.end:b.start]):
             a.unit, a.factor, a.unit_text = b.unit, b.factor, b.unit_text
+    for i in range(len(out) - 1, 0, -1):  # "150.08, 69.41 and 44.83 mL": a list closed by "and" shares its unit
+        last = out[i]
+        if not last.unit or last.unit.startswith("other:") or out[i - 1].unit \
+                or not re.match(r"^\s*(?:,?\s*and|/)\s*$", sentence[out[i - 1].end:last.start], re.I):
+            continue
+        j = i - 1
+        while j >= 0 and not out[j].unit and _LIST_SEP_RE.match(sentence[out[j].end:out[j + 1].start]):
+            out[j].unit, out[j].factor, out[j].unit_text = last.unit, last.factor, last.unit_text
+            j -= 1
     taken = [(n.start, n.end) for n in out]
     for m in _WORD_NUMBER_RE.finditer(sentence):
         if any(s <= m.start() < e for s, e in taken):
