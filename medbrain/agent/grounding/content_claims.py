@@ -35,10 +35,12 @@ def _disclaimer_spans(s: str) -> list[tuple[int, int]]:
     for m in DISCLAIMER_RE.finditer(s):
         stop = re.search(r"[;.]|\bbut\b", s[m.end():])
         start = m.start()
-        if re.match(r"(?:would|will|could) (?:need|require)", m.group(0), re.I) or _OUTSIDE_SCOPE_RE.search(m.group(0)):
+        if re.match(r"(?:would|will|could) (?:need|require)|(?:cannot|can't|can not|could not) be", m.group(0), re.I) \
+                or _OUTSIDE_SCOPE_RE.search(m.group(0)):
             # "any assessment of growth would need a prior scan": what it would need one for is scoped too
             clause = max([0] + [b.end() for b in re.finditer(r"[;.]|\bbut\b", s[:m.start()])])
-            if _ASSESSMENT_OF_RE.match(s[clause:m.start()]) or _OUTSIDE_SCOPE_RE.search(m.group(0)):
+            if _ASSESSMENT_OF_RE.match(s[clause:m.start()]) or _OUTSIDE_SCOPE_RE.search(m.group(0)) \
+                    or re.match(r"(?:cannot|can't|can not|could not) be", m.group(0), re.I):
                 start = clause
         spans.append((start, m.end() + (stop.start() if stop else len(s) - m.end())))
     for m in re.finditer(r"\b(?:no|neither|nor|not)\s+(?:a\s+)?(?:diagnos\w*|grad\w*|treatment|prognos\w*|therapy|"

@@ -15,6 +15,7 @@ import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
 from medbrain.agent.grounding.lexicon import SEQUENCE_TERMS
+from medbrain.agent.grounding.text import is_negated_at
 from medbrain.facts import SEQUENCES, FactCatalogue, display_word, get
 
 _SEQ = "|".join(re.escape(t) for t in sorted(SEQUENCE_TERMS, key=len, reverse=True))
@@ -24,7 +25,7 @@ _MISSING_WORD = r"(?:missing|absent|unavailable|not available|not provided|not a
 _MISSING_RES = [
     re.compile(rf"(?i)\b(?P<seqs>{_LIST})\s*(?:{_NOUN}\s*)?(?:(?:was|were|is|are|being)\s+)?{_MISSING_WORD}\b"),
     re.compile(rf"(?i)\b(?:no|without)\s+(?:the\s+|an?\s+|any\s+)?(?P<seqs>{_LIST})\s*{_NOUN}\b"),
-    re.compile(rf"(?i)\b(?:without|{_MISSING_WORD})(?:\s+{_NOUN})?\s*:?\s+(?:the\s+)?(?P<seqs>{_LIST})\b"),
+    re.compile(rf"(?i)\b(?:without|{_MISSING_WORD})(?:\s+{_NOUN})?\s*[:,]?\s+(?:the\s+)?(?P<seqs>{_LIST})\b"),
     # "T1 and T2 received no attribution because they were missing"
     re.compile(rf"(?i)\b(?P<seqs>{_LIST})\b[^.;]{{0,60}}?\b(?:they|it)\s+(?:was|were|is|are)\s+{_MISSING_WORD}\b"),
 ]
@@ -38,6 +39,15 @@ _USED_RES = [
 _COUNT_WORDS = {"one": 1, "a single": 1, "two": 2, "three": 3, "four": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _COUNT_RE = re.compile(r"(?i)\b(one|a single|two|three|four|[1-4])\s+(?:mri\s+)?(?:sequences?|inputs|contrasts)\s+"
                        r"(?:were|was|are|is)\s+(?:used|available|provided|present|given|supplied|acquired)\b")
+_COUNT_MISSING_RE = re.compile(r"(?i)\b(one|a single|two|three|[1-3])\s+(?:mri\s+)?(?:sequences?|inputs)\s+"
+                               r"(?:were|was|are|is)\s+(?:missing|absent|unavailable|not available)\b")
+_NO_EFFECT_RE = re.compile(r"(?i)\b(?:did not|does not|didn't|doesn't|had no|has no|with no|without (?:any )?)\s+(?:\w+\s+){0,2}"
+                           r"(?:affect\w*|effect|impact\w*|change\w*|reduc\w*|lower\w*|harm\w*|compromis\w*)\b[^.;]{0,40}\baccura\w*"
+                           r"|\baccura\w*[^.;]{0,40}\b(?:unaffected|unchanged|not affected|similarly high|as high|equally high|"
+                           r"acceptable|comparable|preserved)\b")
+_MEASURED_RE = re.compile(r"(?i)\b(?:expected|cross-validated|validated)\s+(?:dice|accuracy)\b[^.;]{0,40}?\b(?:was|is|were|has been)\s+"
+                          r"(?:measured|computed|established|available|known|validated)\b")
+_SYNTHESISED_RE = re.compile(r"(?i)\b(?:synthesi[sz]ed|imputed|generated|reconstructed|hallucinated|filled in|interpolated)\b")
 _ALL_FOUR_RE = re.compile(r"(?i)\ball (?:four|4)(?: of the)? (?:mri )?(?:sequences|inputs|images|contrasts)\b")
 _SEQ_RE = re.compile(rf"(?i)\b({_SEQ})\b")
 
@@ -58,18 +68,48 @@ def _named(patterns: list[re.Pattern], s: str) -> list[str]:
     return list(dict.fromkeys(q for p in patterns for m in p.finditer(s) for q in _sequences_in(m.group("seqs"))))
 
 
+def _effect_claims(s: str, cat: FactCatalogue, used: set[str], missing: set[str]) -> list[Claim]:
+    """What a missing sequence did: "it did not affect accuracy", "the missing T2 was synthesised",
+    "two sequences were missing", "the expected accuracy for this subset was measured"."""
+    claims = []
+    expected = get(cat.raw, "case", "expected_accuracy", default={}) or {}
+    if missing:
+        for m in _NO_EFFECT_RE.finditer(s):
+            claims.append(make_claim("input", m.group(0), False, "accuracy drops without a sequence; "
+                                     + ("cross-validation measured this subset lower" if expected.get("measured")
+                                        else "no cross-validated accuracy exists for this subset")))
+        for m in _SYNTHESISED_RE.finditer(s):
+            if any(q in missing for q in _sequences_in(s)) and not is_negated_at(s, m.start(), m.end()):
+                claims.append(make_claim("input", m.group(0), False, "a missing sequence is blanked to zero, not synthesised"))
+    for m in _COUNT_MISSING_RE.finditer(s):
+        n = {"one": 1, "a single": 1, "two": 2, "three": 3}.get(m.group(1).lower()) or int(m.group(1))
+        claims.append(make_claim("input", m.group(0), n == len(missing), f"{len(missing)} sequence(s) missing"))
+    for m in _MEASURED_RE.finditer(s):
+        ok = bool(expected.get("measured")) != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("input", m.group(0), ok, "cross-validation measured this subset" if expected.get("measured")
+                                 else "no cross-validated accuracy exists for this subset"))
+    return claims
+
+
 def check_input_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
     """Sequences said to be used, or missing, against the case's facts."""
     said_missing = _named(_MISSING_RES, s)
     said_used = [q for q in _named(_USED_RES, s) if q not in said_missing]
     all_four = _ALL_FOUR_RE.search(s)
     count = _COUNT_RE.search(s)
-    if not said_missing and not said_used and not all_four and not count:
-        return []
     used, missing = _case_sequences(cat)
-    claims = [make_claim("input", f"{display_word(q)} missing", q in missing,
-                         f"the case has {display_word(q)}" if q in used else f"{q} is not a sequence of this case")
-              for q in said_missing]
+    claims = _effect_claims(s, cat, used, missing)
+    if not said_missing and not said_used and not all_four and not count:
+        return claims
+    claims += [make_claim("input", f"{display_word(q)} missing", q in missing,
+                          f"the case has {display_word(q)}" if q in used else f"{q} is not a sequence of this case")
+               for q in said_missing]
+    only = next((m for p in _USED_RES for m in p.finditer(s) if re.search(r"\bonly\b", s[max(0, m.start() - 12):m.end()], re.I)),
+                None)
+    if only:  # "only T1ce and FLAIR were available": exactly these
+        listed = set(_sequences_in(only.group("seqs")))
+        claims.append(make_claim("input", "only " + ", ".join(sorted(display_word(q) for q in listed)), listed == used,
+                                 f"the case has {', '.join(sorted(display_word(q) for q in used))}"))
     claims += [make_claim("input", f"segmented from {display_word(q)}", q in used,
                           f"{display_word(q)} was missing from this case") for q in said_used]
     if count:

@@ -161,7 +161,7 @@ CONCEPT_TERMS: dict[str, str] = {
     "sensitivity": "unreported", "specificity": "unreported", "recall": "unreported", "hausdorff": "unreported",
     "hausdorff distance": "unreported", "hd95": "unreported", "jaccard": "unreported", "ppv": "unreported",
     "npv": "unreported", "f1": "unreported", "f1 score": "unreported", "positive predictive value": "unreported",
-    "false positive rate": "unreported", "specificities": "unreported", "sensitivities": "unreported",
+    "false positive rate": "unreported", "auroc": "unreported", "auc-roc": "unreported", "roc auc": "unreported", "specificities": "unreported", "sensitivities": "unreported",
     "removed": "removed", "relabelled": "removed", "relabeled": "removed", "discarded": "removed",
     "post-processing": "cleanup", "postprocessing": "cleanup", "clean-up": "cleanup", "cleanup": "cleanup",
     # flip agreement is a Dice between the flipped predictions
@@ -194,7 +194,8 @@ CLINICAL_CLASSES: dict[str, list[str]] = {
         r"ependymom\w*", r"medulloblastom\w*", r"lymphoma\w*", r"metasta\w*", r"\bneoplas\w*", r"\bcancer\w*",
         r"\bcarcinom\w*", r"\bmalignan\w*", r"\bbenign\w*", r"\babscess\w*", r"\bdemyelinat\w*", r"\bstroke\b",
         r"\binfarct\w*", r"\bhaemorrhag\w*", r"\bhemorrhag\w*", r"\bradiation necrosis\b", r"\bpseudoprogression\b",
-        r"\btumefactive\b", r"\bdiagnos\w*", r"\bdifferential\b", r"\bconsistent with\b", r"\bsuggestive of\b",
+        r"\btumefactive\b", r"\bdiagnos\w*", r"\bdifferential\b",
+        r"\bconsistent with\b(?!\s+(?:it|its|this|that|these|those|being|the (?:absence|missing|lack|sequence|input)))", r"\bsuggestive of\b",
         r"\bcharacteristic of\b", r"\btypical of\b", r"\bsuspicious for\b", r"\bpathognomonic\b",
         r"\b(?:cannot|can't|could not) (?:be )?(?:rule[ds]? out|exclude[ds]?)\b", r"\baggressive\b",
         r"\binfiltrat\w*", r"\bbutterfly\b", r"\bprimary brain\b", r"\bsecondary (?:deposit|lesion)\b",
@@ -257,7 +258,9 @@ DISCLAIMER_RE = re.compile(
     r"indicate|suggest|imply|claim|tell|say)|"
     r"nothing (?:can|could) be (?:said|concluded|inferred|stated) about|nothing in (?:these|the|this) (?:results?|report|output)|"
     r"(?:would|will|could) (?:need|require) (?:a |an )?(?:prior|previous|earlier|follow-up)|"
-    r"(?:no |without (?:a |any )?)(?:comparison|prior|previous|earlier) (?:with |to )?(?:\w+ )?(?:scan|study|imaging|exam\w*)|"
+    r"(?:no |without (?:a |any )?)(?:comparison|prior|previous|earlier) (?:with |to )?(?:\w+ ){0,2}(?:scan|study|imaging|exam\w*)|"
+    r"(?:cannot|can't|can not|could not) be (?:judged|assessed|determined|evaluated|inferred|established|said)|"
+    r"nothing (?:here|in (?:this|these) \w+) (?:should|can|may|could)|"
     r"(?:single|one) time ?point|(?:lies|lie|is|are|falls?) (?:outside|beyond) (?:what|the scope)|"
     r"(?:cannot|can't|can not|could not|is not able to|are not able to|is unable to|is not (?:meant|intended|designed|validated|cleared) (?:to|for)|"
     r"must not be used (?:to|for)|should not be used (?:to|for)|not (?:to be used )?(?:for|intended for) (?:clinical|diagnostic|"

@@ -27,7 +27,8 @@ _OVERCLAIM_RE = re.compile(
     r"\bwithout (?:any |further |expert |radiologist |human )*review\b|\berror[- ]free\b|\bdefinitive(?:ly)?\b|"
     r"\bcertain(?:ly)? correct\b|\b(?:is|are|was|were)\s+(?:completely\s+|absolutely\s+|entirely\s+|100%\s+)?certain\b|"
     r"\bwith (?:complete |absolute )?certainty\b|\bundoubtedly\b|\bbeyond (?:any |all )?doubt\b|\bwithout (?:any )?doubt\b|"
-    r"\bunequivocal(?:ly)?\b|\bconclusive(?:ly)?\b|\bdefinite(?:ly)?\b|\bis (?:always|definitely) (?:right|correct|accurate)\b|"
+    r"\bunequivocal(?:ly)?\b|\b(?:very|completely|absolutely|totally|100%)\s+sure\b|"
+    r"\b(?:taken|read|used|regarded|treated|seen)\s+as\s+(?:proof|definitive evidence|a guarantee)\b|\bconclusive(?:ly)?\b|\bdefinite(?:ly)?\b|\bis (?:always|definitely) (?:right|correct|accurate)\b|"
     r"\b(?:result|segmentation|prediction|finding|outline)s? (?:is|are) (?:certain|definite|definitely correct|exact)\b|"
     r"(?<!cross-)(?<!cross )\b(?:clinically )?validated(?! against)\b|\bclinical(?:ly)? (?:grade|metric)\b|\bperfect(?:ly)?\b|"
     r"\baccurate to (?:within )?(?:a|one|\d)|\b(?:confirm\w*|prove[sn]?|proving|demonstrat\w*|establish\w*|guarantee\w*)\s+"
@@ -133,9 +134,11 @@ def check_reliability(s: str, cat: FactCatalogue) -> list[Claim]:
     claims = []
     for m in _OVERCLAIM_RE.finditer(s):
         if m.group(0).lower().startswith("without"):  # its own "without" is not a denial of it
-            negated = bool(re.search(r"\b(?:not|never|cannot|can't|no|must not|should not|shouldn't)\b", s[:m.start()], re.I))
+            negated = bool(re.search(r"\b(?:not|never|cannot|can't|no|nothing|must not|should not|shouldn't)\b", s[:m.start()],
+                                     re.I))
         else:
-            negated = is_negated_at(s, m.start(), m.end())
+            negated = is_negated_at(s, m.start(), m.end()) \
+                or bool(re.search(r"\b(?:rather than|instead of|not)\s+(?:\w+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I))
         claims.append(make_claim("confidence", m.group(0), negated,
                                  "overstates reliability: the tool is an uncalibrated research tool and needs expert review"))
     for m in _CALIBRATED_RE.finditer(s):

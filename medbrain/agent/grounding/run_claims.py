@@ -26,6 +26,7 @@ _NOT_RUN_RE = re.compile(r"\b(?:not (?:been )?(?:run|performed|done|carried out|
                          r"with --budget full|unavailable|not available|absent)\b", re.I)
 _RESULT_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|showed|shows|confirm\w*|changed|degrad\w*|"
                         r"(?:was|were) (?:robust|sensitive|insensitive))\b", re.I)
+_BUDGET_RE = re.compile(r"\b(full|fast|reference|reduced|cheap)\s+(?:explanation\s+)?budget\b", re.I)
 _PRECISION_WORDS = {"fp32": "fp32", "float32": "fp32", "full precision": "fp32", "single precision": "fp32",
                     "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16", "half precision": "fp16",
                     "int8": "int8"}
@@ -33,8 +34,8 @@ _PRECISION_RE = re.compile(r"\b(" + "|".join(sorted(_PRECISION_WORDS, key=len, r
 _CLEANUP_RE = re.compile(r"\b(?:post-?processing|clean-?up|cleaning|component filtering|small components?)\b", re.I)
 _NONE_APPLIED_RE = re.compile(r"\bno (?:post-?processing|clean-?up|cleaning|component filtering)\b"
                               r"|\b(?:was|were) not (?:post-?processed|cleaned)\b|\bwithout (?:any )?(?:post-?processing|clean-?up)\b"
-                              r"|\bnothing (?:was )?removed\b|\b(?:raw|unprocessed) (?:network )?output\b", re.I)
-_SYNTHETIC_RE = re.compile(r"\bsynthetic\b|\bsimulated (?:case|tumou?r|data)\b|\bphantom\b", re.I)
+                              r"|\bnothing (?:was )?removed\b|\bno (?:\w+ )?components? (?:were|was) (?:removed|relabell?ed)\b|\b(?:raw|unprocessed) (?:network )?output\b", re.I)
+_SYNTHETIC_RE = re.compile(r"(?<!non-)(?<!non)\bsynthetic\b|\bsimulated (?:case|tumou?r|data)\b|\bphantom\b", re.I)
 _OTHER_INPUT_RE = re.compile(r"\b(?:diffusion[- ]weighted|dwi|adc|apparent diffusion|perfusion|dsc|dce|swi|susceptibility[- ]weighted|"
                              r"spectroscopy|mrs\b|dti|diffusion tensor|pet|ct scan|computed tomography|proton density|"
                              r"t2\*|gradient echo|asl|arterial spin)\b", re.I)
@@ -42,7 +43,7 @@ _USED_RE = re.compile(r"\b(?:used|uses|using|input|inputs|included|includes|fed|
                       r"analys\w*|analyz\w*|processed|acquired|available|provided|supplied|considered)\b", re.I)
 _BASELINE_KIND_RE = re.compile(r"\b(zero|black|blurred|blur|gaussian|noise|uniform|random|mean)(?:[- ](?:image|valued|intensity))?"
                                r"[- ]baseline\b", re.I)
-_FIDELITY_CHECK_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|met|meets|missed|misses)\s+(?:its\s+|the\s+)?"
+_FIDELITY_CHECK_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|met|meets|missed|misses)\s+(?:its\s+|the\s+)?(?:own\s+)?"
                                 r"(?:fidelity|surrogate[- ]fit|fit)\s+(?:check|test|floor)s?\b", re.I)
 _PROBABILITY_CONTROL_RE = re.compile(r"\b(?:beat\w*|outperform\w*|better than|exceed\w*|surpass\w*)\s+(?:the\s+)?"
                                      r"(?:model's\s+own\s+)?probability(?:[- ]map)?(?:\s+control|\s+map|\s+baseline)?\b", re.I)
@@ -57,7 +58,8 @@ _REVIEWED_RE = re.compile(r"\b(?:reviewed|signed[- ]off|approved|confirmed|valid
 _SKIP_REVIEW_RE = re.compile(r"\breview\w*\s+(?:can|may|could|should)\s+(?:safely\s+)?be\s+(?:skipped|omitted|waived|bypassed|"
                              r"dispensed with|avoided)\b|\b(?:skip|omit|bypass|waive)\w*\s+(?:the\s+)?(?:radiologist\s+|expert\s+|"
                              r"clinical\s+|manual\s+)?review\b|\b(?:needs?|requires?)\s+no\s+(?:\w+\s+)?review\b|"
-                             r"\breview\s+is\s+(?:unnecessary|not needed|not required|optional)\b|"
+                             r"\breview\b[^.;]{0,40}?\b(?:is|was|would be)\s+(?:unnecessary|not needed|not required|optional|"
+                             r"superfluous|redundant)\b|"
                              r"\bno (?:\w+ )?review (?:is )?(?:needed|required|necessary)\b|"
                              r"\b(?:does not|doesn't|do not|don't|will not|won't) need to (?:look at|review|check|see|read)\b", re.I)
 
@@ -91,6 +93,12 @@ def _randomisation(s: str, cat: FactCatalogue) -> list[Claim]:
 
 def _settings(s: str, cat: FactCatalogue) -> list[Claim]:
     claims = []
+    budget = str(get(cat.raw, "explanations", "budget", default="") or "")
+    for m in _BUDGET_RE.finditer(s):  # "explanations were computed with the full budget"
+        said = "full" if m.group(1).lower() in ("full", "reference") else "fast"
+        if budget and re.search(r"\b(?:computed|run|ran|used|with|under|at)\b", s[max(0, m.start() - 30):m.start()], re.I):
+            ok = said == budget  # "was not run under the fast budget" denies the run, not the budget
+            claims.append(make_claim("setting", m.group(0), ok, f"the explanations ran with the {budget!r} budget"))
     precision = str(get(cat.raw, "segmentation", "precision", default="") or "").lower()
     for m in _PRECISION_RE.finditer(s):
         said = _PRECISION_WORDS[m.group(1).lower()]
