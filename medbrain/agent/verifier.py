@@ -31,7 +31,7 @@ from medbrain.agent.grounding.content_claims import check_clinical, check_meta, 
 from medbrain.agent.grounding.input_claims import check_input_sequences
 from medbrain.agent.grounding.location_claims import check_anatomy, check_sides, check_subregions
 from medbrain.agent.grounding.location_relations import (
-    check_compound_lobes, check_focality, check_laterality, check_structure_rank, check_subregion_proportions,
+    check_compound_lobes, check_focality, check_laterality, check_structure_comparisons, check_structure_rank, check_subregion_proportions,
 )
 from medbrain.agent.grounding.method_claims import check_methods, check_sequences
 from medbrain.agent.grounding.method_relations import check_method_results, check_sequence_relations
@@ -124,7 +124,7 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
                   check_laterality, check_structure_rank, check_subregion_proportions,
                   check_method_results, check_reliability, check_compound_lobes,
                   check_sequence_relations, check_input_sequences, check_run_claims, check_focality,
-                  check_size_analogies):
+                  check_size_analogies, check_structure_comparisons):
         result.claims.extend(check(sentence, cat))
     result.claims.extend(check_threshold_relations(sentence, verdicts, cat))
     result.claims.extend(check_multiples(sentence, verdicts, cat))

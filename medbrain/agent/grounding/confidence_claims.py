@@ -38,6 +38,8 @@ _RANK_RE = re.compile(r"\b(most|least) confident\b|\b(highest|lowest) (?:mean )?
 _TTA_RE = re.compile(r"\b(?:test[- ]time(?: augmentation)?|tta|flip)\b[^.;]{0,30}?\b(?:agreement|consistency|stability)\b"
                      r"[^.;]{0,20}?\b(poor|low|weak|high|good|strong|excellent)\b", re.I)
 _IN_SENTENCE = r"(?:[^.;]|\.(?=\d))"  # decimal points do not end the span
+_DISAGREEMENT_CAUSE_RE = re.compile(r"\b(?:confidence|level)\b[^.;]{0,30}\b(?:was |is )?(?:lowered|reduced|raised|increased|capped|"
+                                    r"downgraded)\b[^.;]{0,20}\b(?:because|since|as|due to)\b[^.;]{0,40}\b(?:disagree|agree)\w*", re.I)
 _AGREEMENT_CHANGED_RE = re.compile(rf"\b(?:agreement|disagreement)\b{_IN_SENTENCE}{{0,60}}?\b(?P<verb>lower\w*|rais\w*|reduc\w*|"
                                    rf"increas\w*|chang\w*|downgrad\w*|upgrad\w*|affect\w*|drove|drives|boost\w*|strengthen\w*|"
                                    rf"weaken\w*|cap(?:s|ped)?|limit\w*)\b{_IN_SENTENCE}{{0,30}}\b(?:confidence|level)\b"
@@ -52,7 +54,7 @@ _REGION_QUANTITIES = {
                                      r"\bproportion of uncertain voxels\b", re.I),
     "tta_dice": re.compile(r"\b(?:flip|tta|test-time(?: augmentation)?)\s+(?:agreement|dice)\b", re.I),
 }
-_EXTREME_RE = re.compile(r"\b(highest|lowest|largest|smallest|greatest|biggest|least)\b", re.I)
+_EXTREME_RE = re.compile(r"\b(highest|lowest|largest|smallest|greatest|biggest|least|fewest)\b", re.I)
 
 
 def _region_extremes(s: str, regions: dict) -> list[Claim]:
@@ -181,6 +183,10 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
         ok = (min(dice) >= TTA_GOOD) if good else (min(dice) < TTA_POOR)
         claims.append(make_claim("confidence", m.group(0), ok != is_negated_at(s, m.start(), m.end()),
                                  f"flip-TTA Dice per region: {', '.join(f'{d:g}' for d in dice)}"))
+    for m in _DISAGREEMENT_CAUSE_RE.finditer(s):  # "confidence was lowered because the methods disagree"
+        effect = str(conf.get("method_agreement_effect") or "")
+        changes = not re.search(r"does not change|not change|beside", effect)
+        claims.append(make_claim("relation", m.group(0), changes, f"method agreement: {effect or 'no effect recorded'}"))
     for m in _AGREEMENT_CHANGED_RE.finditer(s):
         effect = str(conf.get("method_agreement_effect") or "")
         changes = not re.search(r"does not change|not change|beside", effect)

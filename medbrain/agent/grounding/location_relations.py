@@ -202,6 +202,50 @@ def check_focality(s: str, cat: FactCatalogue) -> list[Claim]:
     return claims
 
 
+_STRUCT_MORE_RE = re.compile(r"\b(?:more (?:extensively|widely|heavily)|more than|larger (?:share|part|portion) than|"
+                             r"(?:larger|greater|bigger) than|less (?:extensively|than)|smaller (?:share |part )?than)\b", re.I)
+_STRUCT_EXTREME_RE = re.compile(r"\b(largest|biggest|greatest|smallest|least|lowest|highest) (?:share|portion|part|fraction|involvement)\b",
+                                re.I)
+
+
+def check_structure_comparisons(s: str, cat: FactCatalogue) -> list[Claim]:
+    """ "the temporal lobe is involved more extensively than the insula", "among the lobes, the temporal
+    lobe has the smallest share": the atlas shares of the structures named."""
+    loc = get(cat.raw, "measurements", "location", default={}) or {}
+    structures = loc.get("structures") or []
+    shares = {st.get("name"): float(st.get("fraction_of_tumour") or 0.0) for st in structures}
+    if loc.get("status") != "known" or not shares:
+        return []
+    named = [(m.start(), ANATOMY_TERMS[m.group(1).lower()][0] or m.group(1).lower()) for m in ANATOMY_RE.finditer(s)]
+    claims = []
+    for m in _STRUCT_MORE_RE.finditer(s):
+        before = [n for p, n in named if p < m.start()]
+        after = [n for p, n in named if p > m.start()]
+        if not before or not after or before[-1] == after[0]:
+            continue
+        a, b = before[-1], after[0]
+        more = not m.group(0).lower().startswith(("less", "smaller"))
+        ok = ((shares.get(a, 0.0) > shares.get(b, 0.0)) == more) != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("structure", f"{a} {'more' if more else 'less'} than {b}", ok,
+                                 f"{a} {100 * shares.get(a, 0.0):.1f}%, {b} {100 * shares.get(b, 0.0):.1f}% of the tumour"))
+    for m in _STRUCT_EXTREME_RE.finditer(s):
+        near = sorted((abs(p - m.start()), n) for p, n in named if abs(p - m.start()) <= 50)
+        if not near:
+            continue
+        lobes_only = bool(re.search(r"\blobes?\b", s, re.I))
+        pool = {k: v for k, v in shares.items()
+                if not lobes_only or next((st.get("kind") for st in structures if st.get("name") == k), "") == "lobe"}
+        name = near[0][1]
+        if name not in pool:
+            continue
+        high = m.group(1).lower() in ("largest", "biggest", "greatest", "highest")
+        target = (max if high else min)(pool, key=pool.get)
+        ok = (name == target) != is_negated_at(s, m.start(), m.end())
+        claims.append(make_claim("structure", f"{name}: {m.group(1).lower()} share", ok,
+                                 f"the {'largest' if high else 'smallest'} share is the {target}'s ({100 * pool[target]:.1f}%)"))
+    return claims
+
+
 def check_compound_lobes(s: str, cat: FactCatalogue) -> list[Claim]:
     """ "fronto-occipital": both lobes must hold part of the tumour."""
     loc = get(cat.raw, "measurements", "location", default={}) or {}

@@ -86,8 +86,12 @@ def check_methods(s: str, cat: FactCatalogue) -> list[Claim]:
         info = pairs.get(pair)
         most = frozenset(comp.get("most_agreeing_pair") or ())
         least = frozenset(comp.get("least_agreeing_pair") or ())
-        dis = _DISAGREE_RE.search(s)
-        agr = _AGREE_RE.search(s)
+        # "A and B agree most (…), C and D least": what the pair's own clause says
+        second = max(min(p for p, _, k in method_mentions(s) if k == key) for key in named[:2])
+        stop = re.search(r"[,;]", s[second:])
+        own = s[: second + stop.start()] if stop else s
+        dis = _DISAGREE_RE.search(own)
+        agr = _AGREE_RE.search(own)
         label = " and ".join(display_word(k) for k in named[:2])
         if dis or agr:
             negated = is_negated_at(s, (dis or agr).start(), (dis or agr).end())
@@ -106,13 +110,13 @@ def check_methods(s: str, cat: FactCatalogue) -> list[Claim]:
                 ok = ok and pair != least
                 reason = f"the comparison's verdict for {label} is {verdict!r}" + (" (least agreeing pair)" if pair == least else "")
             else:
-                ok = verdict == "disagree" or pair == least
+                ok = verdict == "disagree" or (pair == least and verdict != "agree")
                 reason = f"the comparison's verdict for {label} is {verdict!r}"
             if info is None or partial:
                 pass
-            elif re.search(r"\b(?:least|lowest|weakest)\b", s, re.I):
+            elif re.search(r"\b(?:least|lowest|weakest)\b", own, re.I):
                 ok, reason = pair == least, f"the least agreeing pair is {display_word(sorted(least))}"
-            elif says_agree and re.search(r"\b(?:most|best|closest|highest|strongest)\b", s, re.I):
+            elif says_agree and re.search(r"\b(?:most|best|closest|highest|strongest)\b", own, re.I):
                 ok, reason = pair == most, f"the most agreeing pair is {display_word(sorted(most))}"
             claims.append(make_claim("relation", f"{label} {'agree' if says_agree else 'disagree'}", ok, reason))
     return claims

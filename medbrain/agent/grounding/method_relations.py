@@ -102,10 +102,12 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
     claims = []
     for m in _BEATS_RE.finditer(s):
         # "X, Y and Z beat random, whereas attention does not": the methods of the match's own conjunct
-        cuts = [c.end() for c in re.finditer(r"[;]|,\s*(?:whereas|while|but)\b|\b(?:whereas|while|but)\b", s[:m.start()], re.I)]
+        cuts = [c.end() for c in re.finditer(r"[;]|,\s*(?:whereas|while|but|and)\b|\b(?:whereas|while|but)\b", s[:m.start()], re.I)]
         own = cuts[-1] if cuts else 0
-        near = [k for a, b, k in mentions if own <= a < m.start()] or [k for a, b, k in mentions if a < m.start()] \
-            or [k for a, b, k in mentions]
+        every = _ALL_METHODS_RE.search(s, own, m.start()) and not [k for a, b, k in mentions if own <= a < m.start()]
+        near = [] if every else (  # ", and all four methods beat the random control": every method
+            [k for a, b, k in mentions if own <= a < m.start()] or [k for a, b, k in mentions if a < m.start()]
+            or [k for a, b, k in mentions])
         says = not re.search(r"fail|no better|not better|worse", m.group(0), re.I)
         says = says != is_negated_at(s, m.start(), m.end())
         if not near and not _ALL_METHODS_RE.search(s[:m.start()]):
@@ -269,7 +271,9 @@ def _least_claims(s: str, seqs: list[tuple[int, str]], shap: dict, regions: list
     else:
         explained = get(cat.raw, "explanations", "region", default="WT") or "WT"
         wanted = list(shap) if _EVERY_REGION_WORDS_RE.search(s) else ([r for _, r in regions] or [explained])
-        lasts = {r: ((shap.get(r) or {}).get("ranking") or [None])[-1] for r in wanted if shap.get(r)}
+        missing = set(get(cat.raw, "case", "sequences_missing", default=[]) or [])
+        lasts = {r: ([q for q in (shap.get(r) or {}).get("ranking") or [] if q not in missing] or [None])[-1]
+                 for r in wanted if shap.get(r)}  # among the sequences the case has
     if not lasts:
         return []
     negated = is_negated_at(s, m.start(), m.end())
