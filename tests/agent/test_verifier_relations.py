@@ -93,7 +93,40 @@ CASES = [
     ("Your doctor does not need to look at the scan.", False),
     ("The program is certain that this is a tumour.", False),
     ("The tumour core is about 73% of the whole tumour (105.76 of 145.75 mL).", True),
+    # from corpus G: structure comparisons, list units, a mention after the comma, proof and review
+    ("The insula is involved more extensively than the frontal lobe.", True),
+    ("The frontal lobe is involved more extensively than the insula.", False),
+    ("Among the lobes, the occipital lobe has the smallest share.", True),
+    ("Among the lobes, the insula has the smallest share.", False),
+    ("The WT, TC and ET volumes are 145.75, 105.76 and 2.16 mL, respectively.", True),
+    ("The WT, TC and ET volumes are 105.76, 145.75 and 2.16 mL, respectively.", False),
+    ("Of the roughly 146 mL whole-tumour volume, about 40 mL is oedema.", True),
+    ("Of the roughly 146 mL whole-tumour volume, about 60 mL is oedema.", False),
+    ("Do not read any single heat map as proof.", True),
+    ("Because Grad-CAM beat the random control, its heat map can be taken as proof of what the model used.", False),
+    ("Given the high Dice, radiologist review of this segmentation is unnecessary.", False),
+    ("Explanations were computed with the full budget.", False),
+    ("Rerunning with the full budget would add the randomisation check.", True),
 ]
+
+
+@pytest.mark.parametrize("text,passes", [
+    ("Only T1, T1ce and FLAIR were available for this case.", True),
+    ("Only T1ce and FLAIR were available for this case.", False),
+    ("One sequence was missing: T2.", True),
+    ("Two sequences were missing, T2 and T1.", False),
+    ("The missing T2 sequence had no measurable effect on segmentation accuracy.", False),
+    ("The missing T2 image was synthesised from the other sequences before segmentation.", False),
+    ("No cross-validated accuracy exists for this subset.", True),
+    ("Expected accuracy for this sequence subset was measured and found acceptable.", False),
+])
+def test_claims_about_a_missing_sequence(facts, text, passes):
+    """The same case segmented without T2, for which cross-validation measured nothing."""
+    without_t2 = copy.deepcopy(facts)
+    without_t2["case"].update({"sequences": ["t1", "t1ce", "flair"], "sequences_missing": ["t2"],
+                               "expected_accuracy": {"sequences": "t1+t1ce+flair", "measured": False}})
+    result = verify_text(text, without_t2)
+    assert (result.status != "failed") == passes, (text, result.findings())
 
 
 @pytest.mark.parametrize("text,passes", CASES)

@@ -204,8 +204,8 @@ def check_focality(s: str, cat: FactCatalogue) -> list[Claim]:
 
 _STRUCT_MORE_RE = re.compile(r"\b(?:more (?:extensively|widely|heavily)|more than|larger (?:share|part|portion) than|"
                              r"(?:larger|greater|bigger) than|less (?:extensively|than)|smaller (?:share |part )?than)\b", re.I)
-_STRUCT_EXTREME_RE = re.compile(r"\b(largest|biggest|greatest|smallest|least|lowest|highest) (?:share|portion|part|fraction|involvement)\b",
-                                re.I)
+_STRUCT_EXTREME_RE = re.compile(r"(?<!second-)(?<!second )(?<!third-)(?<!third )\b(largest|biggest|greatest|smallest|least|lowest|"
+                                r"highest) (?:share|portion|part|fraction|involvement)\b", re.I)
 
 
 def check_structure_comparisons(s: str, cat: FactCatalogue) -> list[Claim]:

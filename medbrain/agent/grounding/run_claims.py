@@ -96,7 +96,10 @@ def _settings(s: str, cat: FactCatalogue) -> list[Claim]:
     budget = str(get(cat.raw, "explanations", "budget", default="") or "")
     for m in _BUDGET_RE.finditer(s):  # "explanations were computed with the full budget"
         said = "full" if m.group(1).lower() in ("full", "reference") else "fast"
-        if budget and re.search(r"\b(?:computed|run|ran|used|with|under|at)\b", s[max(0, m.start() - 30):m.start()], re.I):
+        hypothetical = re.search(r"\b(?:rerun\w*|re-run\w*|would|could|can|should|if|only (?:with|under))\b",
+                                 s[max(0, m.start() - 40):m.start()], re.I)
+        if budget and not hypothetical and re.search(r"\b(?:computed|run|ran|used|with|under|at)\b",
+                                                     s[max(0, m.start() - 30):m.start()], re.I):
             ok = said == budget  # "was not run under the fast budget" denies the run, not the budget
             claims.append(make_claim("setting", m.group(0), ok, f"the explanations ran with the {budget!r} budget"))
     precision = str(get(cat.raw, "segmentation", "precision", default="") or "").lower()
