@@ -184,6 +184,13 @@ def method_comparison(facts: dict) -> str:
         ordered = sorted(shares.items(), key=lambda kv: -kv[1])
         lines.append("Integrated Gradients attribution by sequence: "
                      + ", ".join(f"{SEQUENCE_NAMES.get(k, k)} {pct(v)}" for k, v in ordered) + ".")
+        signed = ig.get("sequence_share_signed") or {}
+        if signed and ig.get("dominant_sequence") and ig["dominant_sequence"] != ordered[0][0]:
+            # the dominant sequence is read from the signed shares (|attribution| inflates weak sequences): say so
+            lines.append("By signed attribution Integrated Gradients relied most on "
+                         f"{SEQUENCE_NAMES.get(ig['dominant_sequence'], ig['dominant_sequence'])}: "
+                         + ", ".join(f"{SEQUENCE_NAMES.get(k, k)} {pct(v)}"
+                                     for k, v in sorted(signed.items(), key=lambda kv: -kv[1])) + ".")
     volumes = (facts.get("measurements") or {}).get("volumes_ml") or {}
     lines += shapley_lines(expl, volumes) + slice_lines(expl)
     if not lines:

@@ -33,6 +33,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from medbrain.tools.faithfulness import RANDOM_FLOOR
+
 N_BOOT = 2000
 MIN_SLICES_FOR_INTERVAL = 3
 NO_WINNER = "no clear winner"
@@ -185,8 +187,9 @@ def rank_methods(records: Sequence[SliceRecord], imputations: Sequence[str], *,
             "margin_vs_random": {imp: _summary(margins[imp], n_boot, rng) for imp in imputations},
             "beats_random": beats,
             "margin_vs_probability": over_prob,
+            # without an interval, the per-slice floor the faithfulness tool applies (one rule for one flag)
             "beats_probability": {imp: (None if s["mean"] is None else
-                                        bool(s["ci"][0] > 0) if s["ci"] is not None else bool(s["mean"] > 0))
+                                        bool(s["ci"][0] > 0) if s["ci"] is not None else bool(s["mean"] > RANDOM_FLOOR))
                                   for imp, s in over_prob.items()},
             "rank_accuracy": _summary(rank, n_boot, rng),
             "mass_accuracy": _summary([r.mass_accuracy.get(m) for r in records], n_boot, rng),

@@ -95,3 +95,13 @@ def test_a_winner_must_be_separated_under_each_imputation():
     r = rank_methods(recs, IMPS).to_dict()
     assert r["methods"]["a"]["beats_random"]["both"] is True  # a wins on the mean, not under blur
     assert r["most_faithful"] is None and r["faithfulness_verdict"] == NO_WINNER
+
+
+def test_one_slice_uses_the_per_slice_floor_for_the_probability_control():
+    """A margin of 0.016 over the probability map is not a win on one slice (the faithfulness floor is 0.05),
+    so the ranking's flag agrees with the per-method faithfulness result."""
+    rec = record(3, {"a": 0.9, "b": 0.6}, {"a": 0.9, "b": 0.1})
+    rec.probability_margins = {"a": {"baseline": 0.016, "blur": 0.2}, "b": {"baseline": -0.1, "blur": 0.04}}
+    r = rank_methods([rec], IMPS).to_dict()
+    assert r["methods"]["a"]["beats_probability"] == {"baseline": False, "blur": True}
+    assert r["methods"]["b"]["beats_probability"] == {"baseline": False, "blur": False}
