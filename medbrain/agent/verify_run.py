@@ -33,7 +33,7 @@ def load_facts(report_json: Path) -> dict[str, Any]:
 
 def read_text(path: Path) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise VerifyUsageError(f"{path}: no such file.")
     except (OSError, UnicodeDecodeError) as exc:
@@ -50,7 +50,7 @@ def assessment_text(text: str) -> tuple[str, bool]:
     """The prose of a MedBrainInsight report.md (its disclaimer, the four sections and the patient
     summary, without the source lines, figures, facts tables and appendix); other text unchanged.
     The flag says whether the text was recognised as a report."""
-    lines = text.splitlines()
+    lines = text.lstrip("\ufeff").splitlines()
     if not lines or not _REPORT_TITLE_RE.match(lines[0]):
         return text, False
     kept, keep = [], True

@@ -46,13 +46,13 @@ from scipy import ndimage
 
 from medbrain.model.inference import logits_to_region_probs
 from medbrain.tools.base import AttributionError
+from medbrain.tools.method_ranking import RANDOM_FLOOR  # one floor for the per-slice and the ranked flags
 from medbrain.tools.slice_input import REGION_CHANNEL, SliceInput, Target
 
 FAST_FRACTIONS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.4)
 FULL_FRACTIONS = (0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.55, 0.7, 0.85)
 IMPUTATIONS = ("baseline", "blur")
 BLUR_SIGMA = 10.0  # px; sigma 4 left a large WT nearly intact when the whole brain was blurred
-RANDOM_FLOOR = 0.05  # a score margin below this over the random control is not a win
 CONTROLS = ("random", "probability")
 MIN_SPAN = 0.05  # f(x) - f(x_empty) must be at least this share of their magnitude
 

@@ -20,7 +20,7 @@ verdicts the report may state:
   accuracy); fewer than ``MIN_SLICES_FOR_INTERVAL`` common slices = not separated. A
   method is never left out of the comparison because one of its values is missing.
 - ``beats_probability`` per imputation: the same test against the model's own probability
-  map (reported; a method that only matches it adds nothing to "the tumour is where the
+  map (without an interval: the mean margin above ``RANDOM_FLOOR``, the per-slice rule; reported; a method that only matches it adds nothing to "the tumour is where the
   model segmented it").
 - ``best_localised``: likewise on relevance rank accuracy, and the method must beat
   chance (interval of rank accuracy - chance above 0).
@@ -33,8 +33,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from medbrain.tools.faithfulness import RANDOM_FLOOR
-
+RANDOM_FLOOR = 0.05  # a faithfulness margin below this over a control is not a win (shared with tools.faithfulness)
 N_BOOT = 2000
 MIN_SLICES_FOR_INTERVAL = 3
 NO_WINNER = "no clear winner"

@@ -139,3 +139,42 @@ def test_a_threshold_relation_is_checked_beside_both_numbers(facts):
     result = verify_text("The whole-tumour mean probability of 0.97 falls below the 0.85 threshold.", facts)
     kinds = {(c.kind, c.supported) for c in result.claims}
     assert ("number", True) in kinds and ("relation", False) in kinds, result.findings()
+
+
+@pytest.mark.parametrize("text,passes", [
+    # a disclaimer covers what it denies, not the claim next to it
+    ("This is a glioblastoma, although its grade cannot be determined here.", False),
+    ("The segmentation does not suggest a benign process and is typical of glioblastoma.", False),
+    ("The oedema is small, and the patient should start temozolomide.", False),
+    ("Growth or treatment response cannot be judged from a single time point.", True),
+    # a hedged bound gets no slack; "spread" is not a standard deviation
+    ("The whole-tumour mean probability is just over 0.98.", False),
+    ("The tumour is spread over several lobes, with 55.1% in the temporal lobe.", True),
+    # requirements and tasks are not claims of review or accuracy
+    ("The segmentation has yet to be reviewed by a radiologist.", True),
+    ("It is recommended that the output be reviewed by a neuroradiologist.", True),
+    ("A radiologist must confirm the accuracy of the outline before use.", True),
+    ("Do not skip the radiologist review.", True),
+    # the DSC is the Dice coefficient; a list of inputs denied as a whole
+    ("No diffusion-weighted, ADC or perfusion images were used.", True),
+    ("Inference ran in half precision (bf16).", True),
+    ("Integrated Gradients beat the random baseline on deletion.", True),
+])
+def test_review_findings_on_the_verifier(facts, text, passes):
+    """Sentences a code review of the corpus-E/F/G fixes found misjudged."""
+    result = verify_text(text, facts)
+    assert (result.status != "failed") == passes, (text, result.findings())
+
+
+def test_randomisation_claims_when_the_check_ran(facts):
+    """A map that changes with the weights passes; each method is judged by its own clause; 'except'."""
+    ran = copy.deepcopy(facts)
+    ran["comparison"]["randomisation"] = {"run": True, "passed": ["gradcam", "attention"],
+                                          "failed": ["integrated_gradients", "slice"]}
+    for text, passes in [("Grad-CAM's maps were sensitive to model randomisation.", True),
+                         ("Integrated Gradients' maps were robust to randomisation of the weights.", True),
+                         ("Grad-CAM passed the randomisation check, whereas SLICE failed it.", True),
+                         ("Grad-CAM passed the randomisation check, whereas attention rollout failed it.", False),
+                         ("All methods except SLICE and Integrated Gradients passed the randomisation check.", True),
+                         ("All methods passed the randomisation check.", False)]:
+        assert (verify_text(text, ran).status != "failed") == passes, text

@@ -38,7 +38,7 @@ _RANK_RE = re.compile(r"\b(most|least) confident\b|\b(highest|lowest) (?:mean )?
 _TTA_RE = re.compile(r"\b(?:test[- ]time(?: augmentation)?|tta|flip)\b[^.;]{0,30}?\b(?:agreement|consistency|stability)\b"
                      r"[^.;]{0,20}?\b(poor|low|weak|high|good|strong|excellent)\b", re.I)
 _IN_SENTENCE = r"(?:[^.;]|\.(?=\d))"  # decimal points do not end the span
-_DISAGREEMENT_CAUSE_RE = re.compile(r"\b(?:confidence|level)\b[^.;]{0,30}\b(?:was |is )?(?:lowered|reduced|raised|increased|capped|"
+_DISAGREEMENT_CAUSE_RE = re.compile(r"\b(?:confidence|level)\b[^.;]{0,30}\b(?:was |is )?(?:not |never )?(?:lowered|reduced|raised|increased|capped|"
                                     r"downgraded)\b[^.;]{0,20}\b(?:because|since|as|due to)\b[^.;]{0,40}\b(?:disagree|agree)\w*", re.I)
 _AGREEMENT_CHANGED_RE = re.compile(rf"\b(?:agreement|disagreement)\b{_IN_SENTENCE}{{0,60}}?\b(?P<verb>lower\w*|rais\w*|reduc\w*|"
                                    rf"increas\w*|chang\w*|downgrad\w*|upgrad\w*|affect\w*|drove|drives|boost\w*|strengthen\w*|"
@@ -61,10 +61,9 @@ def _region_extremes(s: str, regions: dict) -> list[Claim]:
     """ "the enhancing tumour had the highest proportion of uncertain voxels", "mean entropy was highest in WT"."""
     claims = []
     for m in _EXTREME_RE.finditer(s):
-        for key, pattern in _REGION_QUANTITIES.items():
-            q = next((x for x in pattern.finditer(s) if abs(x.start() - m.start()) <= 45), None)
-            if q is None:
-                continue
+        found = [(abs(x.start() - m.start()) - (5 if x.start() > m.start() else 0), key)
+                 for key, pattern in _REGION_QUANTITIES.items() for x in pattern.finditer(s) if abs(x.start() - m.start()) <= 45]
+        for _, key in sorted(found)[:1]:  # the quantity nearest the word ("lowest mean probability and highest entropy")
             values = {r: float(v[key]) for r, v in regions.items() if isinstance(v.get(key), (int, float))}
             near = [(abs(p - m.start()), r) for p, r in region_mentions(s) if r in values and abs(p - m.start()) <= 60]
             if len(values) < 2 or not near:
@@ -113,7 +112,9 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
         in_clause = [(p, r) for p, r in region_mentions(s, a, b) if r in levels]
         unassessed = [r for p, r in region_mentions(s, a, b) if r not in levels and r in ("NCR", "ED")]
         for m in _LEVEL_WORD_RE.finditer(s, a, b):
-            if not in_clause and unassessed and sentence_has_conf and not _NOT_ABOUT_LEVEL_RE.match(s[m.end():]):
+            said_of = re.match(r"^\s*(?:confidence\s+)?(?:for|in|of)\s+(?:the\s+)?(?:[\w-]+\s+)?(?:necro|oedema|edema|ncr|ed\b|non-enh)",
+                               s[m.end():], re.I)
+            if not in_clause and unassessed and said_of and sentence_has_conf and not _NOT_ABOUT_LEVEL_RE.match(s[m.end():]):
                 claims.append(make_claim("confidence", f"{m.group(1).lower()} ({unassessed[0]} confidence)", False,
                                          f"confidence is assessed for WT, TC and ET, not for {unassessed[0]}"))
                 continue
@@ -186,7 +187,8 @@ def check_confidence(s: str, cat: FactCatalogue) -> list[Claim]:
     for m in _DISAGREEMENT_CAUSE_RE.finditer(s):  # "confidence was lowered because the methods disagree"
         effect = str(conf.get("method_agreement_effect") or "")
         changes = not re.search(r"does not change|not change|beside", effect)
-        claims.append(make_claim("relation", m.group(0), changes, f"method agreement: {effect or 'no effect recorded'}"))
+        negated = bool(re.search(r"\bnot\b|\bnever\b|n't\b", m.group(0), re.I))
+        claims.append(make_claim("relation", m.group(0), changes != negated, f"method agreement: {effect or 'no effect recorded'}"))
     for m in _AGREEMENT_CHANGED_RE.finditer(s):
         effect = str(conf.get("method_agreement_effect") or "")
         changes = not re.search(r"does not change|not change|beside", effect)

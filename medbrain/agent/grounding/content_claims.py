@@ -25,6 +25,8 @@ _CLINICAL_RE = {kind: [re.compile(p, re.I) for p in patterns] for kind, patterns
 
 
 _OUTSIDE_SCOPE_RE = re.compile(r"\b(?:lies|lie|is|are|falls?) (?:outside|beyond) (?:what|the scope)", re.I)
+_FINITE_VERB_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|shows?|showed|appears?|seems?|measures?|lies|indicates?|"
+                             r"suggests?)\b", re.I)
 _ASSESSMENT_OF_RE = re.compile(r"^\s*(?:any |an |the )?(?:assessment|evaluation|judgement|judgment|determination|"
                                r"measurement|tracking|estimate)s? of\b|^\s*(?:assessing|evaluating|judging|determining|"
                                r"measuring|tracking)\b", re.I)
@@ -33,15 +35,17 @@ _ASSESSMENT_OF_RE = re.compile(r"^\s*(?:any |an |the )?(?:assessment|evaluation|
 def _disclaimer_spans(s: str) -> list[tuple[int, int]]:
     spans = []
     for m in DISCLAIMER_RE.finditer(s):
-        stop = re.search(r"[;.]|\bbut\b", s[m.end():])
+        # a disclaimer ends with its clause: ", so this is a glioma" or ", and the patient should ..." is a new claim
+        stop = re.search(r"[;.]|\bbut\b|,\s*(?:so|and|which|thus|hence)\b|\band (?:is|the|this|it)\b", s[m.end():])
         start = m.start()
         if re.match(r"(?:would|will|could) (?:need|require)|(?:cannot|can't|can not|could not) be", m.group(0), re.I) \
                 or _OUTSIDE_SCOPE_RE.search(m.group(0)):
-            # "any assessment of growth would need a prior scan": what it would need one for is scoped too
-            clause = max([0] + [b.end() for b in re.finditer(r"[;.]|\bbut\b", s[:m.start()])])
-            if _ASSESSMENT_OF_RE.match(s[clause:m.start()]) or _OUTSIDE_SCOPE_RE.search(m.group(0)) \
-                    or re.match(r"(?:cannot|can't|can not|could not) be", m.group(0), re.I):
-                start = clause
+            # "any assessment of growth would need a prior scan": what it would need one for is scoped too,
+            # when the clause is about assessing it (not "this is a glioblastoma, although its grade cannot be ...")
+            clause = max([0] + [b.end() for b in re.finditer(r"[;.,]|\bbut\b|\balthough\b", s[:m.start()])])
+            subject = s[clause:m.start()]
+            if _ASSESSMENT_OF_RE.match(subject) or not _FINITE_VERB_RE.search(subject):
+                start = clause  # "growth or treatment response cannot be judged": the subject is what is denied
         spans.append((start, m.end() + (stop.start() if stop else len(s) - m.end())))
     for m in re.finditer(r"\b(?:no|neither|nor|not)\s+(?:a\s+)?(?:diagnos\w*|grad\w*|treatment|prognos\w*|therapy|"
                          r"recommendation)(?:\s*(?:,|or|nor|and)\s*(?:a\s+)?(?:diagnos\w*|grad\w*|treatment|prognos\w*|"

@@ -37,7 +37,7 @@ _USED_RES = [
     re.compile(rf"(?i)\b(?:had|has|with) access to\s+(?:the\s+)?(?P<seqs>{_LIST})"),
 ]
 _COUNT_WORDS = {"one": 1, "a single": 1, "two": 2, "three": 3, "four": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_COUNT_RE = re.compile(r"(?i)\b(one|a single|two|three|four|[1-4])\s+(?:mri\s+)?(?:sequences?|inputs|contrasts)\s+"
+_COUNT_RE = re.compile(r"(?i)(?<!of the )\b(one|a single|two|three|four|[1-4])\s+(?:of the (?:four|4)\s+)?(?:mri\s+)?(?:sequences?|inputs|contrasts)\s+"
                        r"(?:were|was|are|is)\s+(?:used|available|provided|present|given|supplied|acquired)\b")
 _COUNT_MISSING_RE = re.compile(r"(?i)\b(one|a single|two|three|[1-3])\s+(?:mri\s+)?(?:sequences?|inputs)\s+"
                                r"(?:were|was|are|is)\s+(?:missing|absent|unavailable|not available)\b")
@@ -74,12 +74,14 @@ def _effect_claims(s: str, cat: FactCatalogue, used: set[str], missing: set[str]
     claims = []
     expected = get(cat.raw, "case", "expected_accuracy", default={}) or {}
     if missing:
-        for m in _NO_EFFECT_RE.finditer(s):
+        for m in _NO_EFFECT_RE.finditer(s) if re.search(r"(?i)\b(?:missing|absent|absence|without|lack\w*)\b", s) else []:
             claims.append(make_claim("input", m.group(0), False, "accuracy drops without a sequence; "
                                      + ("cross-validation measured this subset lower" if expected.get("measured")
                                         else "no cross-validated accuracy exists for this subset")))
         for m in _SYNTHESISED_RE.finditer(s):
-            if any(q in missing for q in _sequences_in(s)) and not is_negated_at(s, m.start(), m.end()):
+            before = s[max(0, m.start() - 50):m.start()]
+            if any(q in missing for q in _sequences_in(before)) and re.search(r"(?i)\b(?:was|were|been|is|are)\s+(?:\w+\s+)?$", before) \
+                    and not is_negated_at(s, m.start(), m.end()) and not re.match(r"(?i)\s*rather than", s[m.end():]):
                 claims.append(make_claim("input", m.group(0), False, "a missing sequence is blanked to zero, not synthesised"))
     for m in _COUNT_MISSING_RE.finditer(s):
         n = {"one": 1, "a single": 1, "two": 2, "three": 3}.get(m.group(1).lower()) or int(m.group(1))

@@ -122,7 +122,7 @@ CONCEPT_TERMS: dict[str, str] = {
     "diameter": "diameter", "diameters": "diameter", "longest": "longest", "perpendicular": "perpendicular",
     "bidimensional": "diameter", "rano": "rano", "product": "product",
     "dice": "dice", "dice score": "dice", "dice coefficient": "dice",
-    "sd": "sd", "s.d.": "sd", "standard deviation": "sd", "standard deviations": "sd", "spread": "sd",
+    "sd": "sd", "s.d.": "sd", "standard deviation": "sd", "standard deviations": "sd",
     "probability": "probability", "probabilities": "probability",
     "mean": "mean", "average": "mean", "maximum": "max", "max": "max", "peak": "max",
     "uncertain": "uncertain", "uncertainty": "uncertain",
@@ -253,9 +253,10 @@ CLINICAL_CLASSES: dict[str, list[str]] = {
 # "can't/does not diagnose ..." disclaimers: clinical words inside them are not claims.
 DISCLAIMER_RE = re.compile(
     r"\b(?:not (?:a |an )?(?:diagnosis|diagnostic|medical device|treatment recommendation|medical advice|clinical decision)|"
-    r"(?:does|do|did|will|can) not (?:give|provide|make|offer|replace|establish|determine|diagnose|grade|recommend|assess|"
-    r"evaluate|predict|estimate|infer|address|report on|characteri[sz]e|classify|include|cover|consider|assign|supply|"
-    r"indicate|suggest|imply|claim|tell|say)|"
+    r"(?:does|do|did) not (?:give|provide|make|offer|replace|establish|determine|diagnose|grade|recommend)|"
+    # the tool as the subject: "the tool does not assess / assign / classify ..."
+    r"(?:tool|model|report|program|software|system|analysis|segmentation|pipeline|it)\s+(?:does|do|did|will|can)\s+not\s+"
+    r"(?:assess|evaluate|predict|estimate|infer|address|report on|characteri[sz]e|classify|assign|consider|cover|include)|"
     r"nothing (?:can|could) be (?:said|concluded|inferred|stated) about|nothing in (?:these|the|this) (?:results?|report|output)|"
     r"(?:would|will|could) (?:need|require) (?:a |an )?(?:prior|previous|earlier|follow-up)|"
     r"(?:no |without (?:a |any )?)(?:comparison|prior|previous|earlier) (?:with |to )?(?:\w+ ){0,2}(?:scan|study|imaging|exam\w*)|"

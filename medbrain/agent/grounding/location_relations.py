@@ -138,13 +138,16 @@ def check_structure_rank(s: str, cat: FactCatalogue) -> list[Claim]:
         share = shares.get(name, 0.0)
         if re.search(r"\b(?:rather than|instead of|than|over)\s+(?:the\s+)?(?:[\w-]+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I):
             continue  # "mainly in the parietal lobe rather than the frontal lobe"
-        ordinal = _ORDINAL_AFTER_RE.match(s[m.end():]) or _ORDINAL_BEFORE_RE.search(s[max(0, m.start() - 50):m.start()]) \
+        after_ordinal = _ORDINAL_AFTER_RE.match(s[m.end():])
+        ordinal = after_ordinal or _ORDINAL_BEFORE_RE.search(s[max(0, m.start() - 50):m.start()]) \
             or (re.match(r"(?i)^[^.;]{0,40}?\b(second) only to\b", s[m.end():]))
         if ordinal:  # "the insula is the second most involved lobe", "with the parietal lobe second"
             pool = lobes if name in lobes else shares
             ranked = sorted(pool, key=pool.get, reverse=True)
             place = _PLACES[ordinal.group(1).lower()]
-            actual = ranked[place] if place < len(ranked) else None
+            if after_ordinal and re.match(r"[- ](?:smallest|lowest|least)", s[m.end() + after_ordinal.end():], re.I):
+                place = -1 - place  # "the second-smallest share": counted from the bottom
+            actual = ranked[place] if -len(ranked) <= place < len(ranked) else None
             claims.append(make_claim("structure", f"{m.group(0)} {ordinal.group(1).lower()}", actual == name,
                                      f"by share of the tumour: {', '.join(ranked) or 'none'}"))
             continue
@@ -196,6 +199,8 @@ def check_focality(s: str, cat: FactCatalogue) -> list[Claim]:
     claims = []
     for pattern, many in ((_MULTIFOCAL_RE, True), (_UNIFOCAL_RE, False)):
         for m in pattern.finditer(s):
+            if re.search(r"\b(?:whether|if|check|look for|rule out|exclude)\b[^.;]{0,30}$", s[:m.start()], re.I):
+                continue  # "check whether multiple lesions are present": a question, not a finding
             ok = ((count > 1) == many) != is_negated_at(s, m.start(), m.end())
             claims.append(make_claim("structure", m.group(0), ok, f"the segmentation has {count} connected "
                                      f"lesion{'s' if count != 1 else ''}"))
@@ -204,7 +209,7 @@ def check_focality(s: str, cat: FactCatalogue) -> list[Claim]:
 
 _STRUCT_MORE_RE = re.compile(r"\b(?:more (?:extensively|widely|heavily)|more than|larger (?:share|part|portion) than|"
                              r"(?:larger|greater|bigger) than|less (?:extensively|than)|smaller (?:share |part )?than)\b", re.I)
-_STRUCT_EXTREME_RE = re.compile(r"(?<!second-)(?<!second )(?<!third-)(?<!third )\b(largest|biggest|greatest|smallest|least|lowest|"
+_STRUCT_EXTREME_RE = re.compile(r"(?<!second-)(?<!second )(?<!third-)(?<!third )(?<!at )\b(largest|biggest|greatest|smallest|least|lowest|"
                                 r"highest) (?:share|portion|part|fraction|involvement)\b", re.I)
 
 
@@ -219,6 +224,8 @@ def check_structure_comparisons(s: str, cat: FactCatalogue) -> list[Claim]:
     named = [(m.start(), ANATOMY_TERMS[m.group(1).lower()][0] or m.group(1).lower()) for m in ANATOMY_RE.finditer(s)]
     claims = []
     for m in _STRUCT_MORE_RE.finditer(s):
+        if re.match(r"\s*(?:about\s+|around\s+)?\d", s[m.end():]):
+            continue  # "more than 30% of the tumour": a bound on a number, not a comparison of two structures
         before = [n for p, n in named if p < m.start()]
         after = [n for p, n in named if p > m.start()]
         if not before or not after or before[-1] == after[0]:

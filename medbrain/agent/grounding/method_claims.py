@@ -122,7 +122,7 @@ def check_methods(s: str, cat: FactCatalogue) -> list[Claim]:
     return claims
 
 
-_REGION_SEQUENCE_RE = re.compile(r"\b(WT|TC|ET)\s*[:=]?\s*(FLAIR|T1ce|T1c|T1|T2)\b")
+_REGION_SEQUENCE_RE = re.compile(r"\b(WT|TC|ET)\s*[:=]?\s*(T2-FLAIR|FLAIR|T1ce|T1c|T1|T2)(?![-\w])", re.I)
 
 
 def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
@@ -138,7 +138,7 @@ def check_sequences(s: str, cat: FactCatalogue) -> list[Claim]:
     shap_regions = get(cat.raw, "explanations", "shapley", "regions", default={}) or {}
     if len(pairs) >= 2 and shap_regions:  # "Dominant sequence: WT FLAIR, TC FLAIR, ET T1ce"
         for region, word in pairs:
-            seq = SEQUENCE_TERMS.get(word.lower(), word.lower())
+            seq = SEQUENCE_TERMS.get(word.lower(), "flair" if word.lower() == "t2-flair" else word.lower())
             truth = (shap_regions.get(region.upper()) or {}).get("dominant_sequence")
             claims.append(make_claim("relation", f"dominant sequence {region.upper()} {display_word(seq)}", truth == seq,
                                      f"the Shapley dominant sequence for {region.upper()} is {display_word(truth)}"))

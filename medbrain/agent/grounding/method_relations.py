@@ -265,13 +265,14 @@ def _least_claims(s: str, seqs: list[tuple[int, str]], shap: dict, regions: list
     claimed = before[-1][1] if before else next((q for p, q in seqs if p > m.start()), None)
     if claimed is None:
         return []
+    missing = set(get(cat.raw, "case", "sequences_missing", default=[]) or [])
     if "integrated_gradients" in methods:
-        shares = get(cat.raw, "explanations", "integrated_gradients", "sequence_share", default={}) or {}
+        shares = {q: v for q, v in (get(cat.raw, "explanations", "integrated_gradients", "sequence_share", default={}) or {}).items()
+                  if q not in missing}
         lasts = {"Integrated Gradients": min(shares, key=shares.get)} if shares else {}
     else:
         explained = get(cat.raw, "explanations", "region", default="WT") or "WT"
         wanted = list(shap) if _EVERY_REGION_WORDS_RE.search(s) else ([r for _, r in regions] or [explained])
-        missing = set(get(cat.raw, "case", "sequences_missing", default=[]) or [])
         lasts = {r: ([q for q in (shap.get(r) or {}).get("ranking") or [] if q not in missing] or [None])[-1]
                  for r in wanted if shap.get(r)}  # among the sequences the case has
     if not lasts:

@@ -129,7 +129,9 @@ _TOGETHER_RE = re.compile(r"\b(?:together|combined|jointly|between them)\b", re.
 def sequences_together(n: NumberMention, ctx: Context, sc: SentenceContext, numbers: list[Fact],
                         sentence_concepts: set[str], explained_region: str) -> "NumberVerdict | None":
     """ "FLAIR and T1ce together account for about two thirds": the sum of the named sequences' shares."""
-    named = list(dict.fromkeys(q for p, q in sc.sequences if p < n.start))
+    cuts = [c.end() for c in re.finditer(r";|,\s*(?:and|while|whereas|but)\b", sc.s[:n.start])]
+    own = cuts[-1] if cuts else 0  # "FLAIR and T1ce together …, and T2 for 18.2%": T2 is not in the sum
+    named = list(dict.fromkeys(q for p, q in sc.sequences if own <= p < n.start))
     if len(named) < 2 or n.unit != "fraction" or not _TOGETHER_RE.search(sc.s):
         return None
     total, paths = 0.0, []

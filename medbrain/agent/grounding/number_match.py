@@ -47,7 +47,7 @@ def value_matches(n: NumberMention, fact: Fact) -> bool:
         hi = n.hi * written_scale
         return lo - tol <= v <= hi + tol
     if n.bound == "min":
-        return v >= lo - (tol if n.hedged else 1e-9)
+        return v >= lo - (tol if n.near_bound else 1e-9)
     if n.bound == "max":
         return v <= lo + 1e-9
     return abs(v - lo) <= tol

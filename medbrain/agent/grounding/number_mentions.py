@@ -57,7 +57,8 @@ MULTIPLE_RE = re.compile(
     r"(?P<bound>more than |over |at least |less than |under |almost |nearly |roughly |about |around |approximately |some )?"
     r"(?:(?P<num>\d+(?:\.\d+)?)\s*(?:times|-fold|fold|x(?=\s))|(?P<word>twice|double|thrice|two times|three times|four times|"
     r"five times|six times|ten times))"
-    r"(?=\s+(?:as (?:much|large|big|great|many)|the|that|larger|bigger|greater|more|higher|its|what|those))", re.I)
+    r"(?=\s+(?:as (?:much|large|big|great|many)|the(?!\s+same\b)|that|larger|bigger|greater|more|higher|its|what|those|"
+    r"[A-Z][\w-]*'s?\b))", re.I)
 _LIST_SEP_RE = re.compile(r"^\s*(?:,|,?\s*and|/)\s*$", re.I)
 _OF_LITRE_RE = re.compile(r"^of\s+(?:a|one)\s+(?:litre|liter)\b", re.I)
 _BETWEEN_RE = re.compile(r"\bbetween\s+$", re.I)
@@ -95,6 +96,7 @@ class NumberMention:
     bound: str = ""  # "min" ("more than 0.95": the value is a lower bound) | "max" ("fewer than 6%")
     others: bool = False  # "three other lesions": the count besides the largest one
     unit_text: str = ""  # the unit as written ("cm"), for messages
+    near_bound: bool = False  # "close to or above 0.9": at least about 0.9
 
 
 def _to_float(text: str) -> float:
@@ -158,7 +160,7 @@ def find_numbers(sentence: str) -> list[NumberMention]:
         n.hedged = bool(_HEDGE_RE.search(sentence[max(0, n.start - 25):n.start]))
         n.bound = _bound_before(sentence, n.start)
         if _NEAR_OR_BOUND_RE.search(sentence[max(0, n.start - 30):n.start]):
-            n.hedged, n.bound = True, "min"  # "close to or above 0.9": at least about 0.9
+            n.hedged, n.bound, n.near_bound = True, "min", True  # "close to or above 0.9": at least about 0.9
     # dimensions "68.5 x 54.5 mm": the first number takes the unit of the second
     for a, b in zip(out, out[1:]):
         if not a.unit and b.unit and _DIM_SEP_RE.match(sentence[a.end:b.start]):

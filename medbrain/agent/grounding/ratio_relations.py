@@ -45,10 +45,15 @@ def check_multiples(s: str, verdicts: list[NumberVerdict], cat: FactCatalogue) -
         pair_seq, pair_reg = _ordered(seqs, m.start()), _ordered(regions, m.start())
         bound_numbers = [v for v in verdicts if v.supported and v.fact_path and v.mention.unit]
         before = [v for v in bound_numbers if v.mention.end <= m.start()]
-        after = [v for v in bound_numbers if v.mention.start >= m.end() and (not before or v.mention.unit == before[-1].mention.unit)]
+        clause_end = re.search(r"[;]|,\s*(?:and|while|whereas|but)\b", s[m.end():])
+        limit = m.end() + clause_end.start() if clause_end else len(s)
+        after = [v for v in bound_numbers if m.end() <= v.mention.start < limit
+                 and (not before or v.mention.unit == before[-1].mention.unit)]
         if before and after and before[-1].mention.value and after[0].mention.value:
-            # "the longest diameter (98.5 mm) is about 1.6 times the core's (60.7 mm)": the two numbers written
-            ratio, what = before[-1].mention.value / after[0].mention.value, "the two numbers'"
+            # "the longest diameter (98.5 mm) is about 1.6 times the core's (6.07 cm)": the two numbers, in one unit
+            x = before[-1].mention.value * before[-1].mention.factor
+            y = after[0].mention.value * after[0].mention.factor
+            ratio, what = x / y, "the two numbers'"
         elif pair_seq:
             named = [r for _, r in region_mentions(s) if r in ("WT", "TC", "ET")]
             region = named[0] if named else str(get(cat.raw, "explanations", "region", default="WT") or "WT")

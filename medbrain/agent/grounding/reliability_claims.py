@@ -139,6 +139,12 @@ def check_reliability(s: str, cat: FactCatalogue) -> list[Claim]:
         else:
             negated = is_negated_at(s, m.start(), m.end()) \
                 or bool(re.search(r"\b(?:rather than|instead of|not)\s+(?:\w+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I))
+            # "a radiologist must confirm the accuracy", "to establish exactly …", "a definite answer needs tissue":
+            # a task or a requirement, not a claim
+            if re.match(r"(?i)(?:confirm|prove|demonstrat|establish|guarantee|exact|definite)", m.group(0)) and (
+                    re.search(r"\b(?:must|should|to|needs? to|would|could|can|will)\s+(?:\w+\s+)?$", s[max(0, m.start() - 25):m.start()], re.I)
+                    or re.search(r"\b(?:needs?|requires?|would need|cannot)\b", s[m.end():], re.I)):
+                negated = True
         claims.append(make_claim("confidence", m.group(0), negated,
                                  "overstates reliability: the tool is an uncalibrated research tool and needs expert review"))
     for m in _CALIBRATED_RE.finditer(s):

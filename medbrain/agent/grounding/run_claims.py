@@ -24,24 +24,24 @@ _RANDOMISATION_RE = re.compile(r"\b(?:(?:model|parameter|weight|cascading)[- ])?
 _NOT_RUN_RE = re.compile(r"\b(?:not (?:been )?(?:run|performed|done|carried out|executed|part of)|skipped|omitted|"
                          r"only (?:runs?|with)|requires? (?:the )?(?:full|--budget)|would need|(?:full|reference) budget|"
                          r"with --budget full|unavailable|not available|absent)\b", re.I)
-_RESULT_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|showed|shows|confirm\w*|changed|degrad\w*|"
+_RESULT_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|showed|shows|confirm\w*|changed|unchanged|degrad\w*|"
                         r"(?:was|were) (?:robust|sensitive|insensitive))\b", re.I)
 _BUDGET_RE = re.compile(r"\b(full|fast|reference|reduced|cheap)\s+(?:explanation\s+)?budget\b", re.I)
 _PRECISION_WORDS = {"fp32": "fp32", "float32": "fp32", "full precision": "fp32", "single precision": "fp32",
-                    "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16", "half precision": "fp16",
+                    "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16", "half precision": "half",
                     "int8": "int8"}
 _PRECISION_RE = re.compile(r"\b(" + "|".join(sorted(_PRECISION_WORDS, key=len, reverse=True)) + r")\b", re.I)
 _CLEANUP_RE = re.compile(r"\b(?:post-?processing|clean-?up|cleaning|component filtering|small components?)\b", re.I)
 _NONE_APPLIED_RE = re.compile(r"\bno (?:post-?processing|clean-?up|cleaning|component filtering)\b"
                               r"|\b(?:was|were) not (?:post-?processed|cleaned)\b|\bwithout (?:any )?(?:post-?processing|clean-?up)\b"
-                              r"|\bnothing (?:was )?removed\b|\bno (?:\w+ )?components? (?:were|was) (?:removed|relabell?ed)\b|\b(?:raw|unprocessed) (?:network )?output\b", re.I)
+                              r"|\bnothing (?:was )?removed\b|\bno (?:\w+ )?components? (?:were|was) (?:removed|relabell?ed)\b|\bunprocessed (?:network )?output\b", re.I)
 _SYNTHETIC_RE = re.compile(r"(?<!non-)(?<!non)\bsynthetic\b|\bsimulated (?:case|tumou?r|data)\b|\bphantom\b", re.I)
-_OTHER_INPUT_RE = re.compile(r"\b(?:diffusion[- ]weighted|dwi|adc|apparent diffusion|perfusion|dsc|dce|swi|susceptibility[- ]weighted|"
-                             r"spectroscopy|mrs\b|dti|diffusion tensor|pet|ct scan|computed tomography|proton density|"
-                             r"t2\*|gradient echo|asl|arterial spin)\b", re.I)
+_OTHER_INPUT_RE = re.compile(r"\b(?:diffusion[- ]weighted|dwi|adc|apparent diffusion|perfusion|dce|swi|susceptibility[- ]weighted|"
+                             r"spectroscopy|mrs|dti|diffusion tensor|pet|ct scan|computed tomography|proton density|"
+                             r"gradient echo|asl|arterial spin)\b|\bt2\*(?!\w)", re.I)
 _USED_RE = re.compile(r"\b(?:used|uses|using|input|inputs|included|includes|fed|read|reads|combined|incorporat\w*|"
                       r"analys\w*|analyz\w*|processed|acquired|available|provided|supplied|considered)\b", re.I)
-_BASELINE_KIND_RE = re.compile(r"\b(zero|black|blurred|blur|gaussian|noise|uniform|random|mean)(?:[- ](?:image|valued|intensity))?"
+_BASELINE_KIND_RE = re.compile(r"\b(zero|black|blurred|blur|gaussian|noise|uniform|mean)(?:[- ](?:image|valued|intensity))?"
                                r"[- ]baseline\b", re.I)
 _FIDELITY_CHECK_RE = re.compile(r"\b(pass(?:es|ed)?|fail(?:s|ed)?|met|meets|missed|misses)\s+(?:its\s+|the\s+)?(?:own\s+)?"
                                 r"(?:fidelity|surrogate[- ]fit|fit)\s+(?:check|test|floor)s?\b", re.I)
@@ -78,17 +78,31 @@ def _randomisation(s: str, cat: FactCatalogue) -> list[Claim]:
                                      "the randomisation check was not run (it runs with --budget full)"))
             continue
         passed, failed = set(rand.get("passed") or []), set(rand.get("failed") or [])
-        named = [k for _, _, k in method_mentions(s)] or (list(passed | failed) if _ALL_RE.search(s) else [])
-        if not result or not named:
-            continue
-        says_pass = bool(re.match(r"pass|confirm|was robust|were robust|changed|degrad", result.group(1), re.I))
-        says_pass = says_pass != is_negated_at(s, result.start(), result.end())
-        wrong = [k for k in named if (k in passed) != says_pass]
-        claims.append(make_claim("relation", f"randomisation {'passed' if says_pass else 'failed'}: "
-                                 + ", ".join(display_word(k) for k in named), not wrong,
-                                 f"passed: {', '.join(map(display_word, passed)) or 'none'}; "
-                                 f"failed: {', '.join(map(display_word, failed)) or 'none'}"))
+        shown = f"passed: {', '.join(map(display_word, passed)) or 'none'}; failed: {', '.join(map(display_word, failed)) or 'none'}"
+        for a, b in _conjuncts(s):
+            results = list(_RESULT_RE.finditer(s, a, b))
+            named = [k for p, _, k in method_mentions(s) if a <= p < b]
+            if not results:
+                continue
+            except_ = re.search(r"\b(?:except|other than|apart from|but not)\b", s[a:b], re.I)
+            if _ALL_RE.search(s, a, b) and (not named or except_):
+                excepted = [k for p, _, k in method_mentions(s) if except_ and a + except_.end() <= p < b]
+                named = [k for k in sorted(passed | failed) if k not in excepted]  # "all methods except X passed"
+            if not named:
+                continue
+            word = results[0]
+            # a sanity check passes when the map changes with the weights: "sensitive", "changed" = pass
+            says_pass = not re.match(r"fail|was robust|were robust|was insensitive|were insensitive|unchanged", word.group(1), re.I)
+            says_pass = says_pass != is_negated_at(s, word.start(), word.end())
+            wrong = [k for k in named if (k in passed) != says_pass]
+            claims.append(make_claim("relation", f"randomisation {'passed' if says_pass else 'failed'}: "
+                                     + ", ".join(display_word(k) for k in named), not wrong, shown))
     return claims
+
+
+def _conjuncts(s: str) -> list[tuple[int, int]]:
+    cuts = [0] + [m.end() for m in re.finditer(r";|,\s*(?:whereas|while|but|and)\b|\b(?:whereas|while)\b", s, re.I)] + [len(s)]
+    return list(zip(cuts, cuts[1:]))
 
 
 def _settings(s: str, cat: FactCatalogue) -> list[Claim]:
@@ -96,7 +110,8 @@ def _settings(s: str, cat: FactCatalogue) -> list[Claim]:
     budget = str(get(cat.raw, "explanations", "budget", default="") or "")
     for m in _BUDGET_RE.finditer(s):  # "explanations were computed with the full budget"
         said = "full" if m.group(1).lower() in ("full", "reference") else "fast"
-        hypothetical = re.search(r"\b(?:rerun\w*|re-run\w*|would|could|can|should|if|only (?:with|under))\b",
+        hypothetical = re.search(r"\b(?:rerun\w*|re-run\w*|would|could|can|should|if|only (?:with|under)|only runs?|runs? only|"
+                                 r"requires?|needs?)\b",
                                  s[max(0, m.start() - 40):m.start()], re.I)
         if budget and not hypothetical and re.search(r"\b(?:computed|run|ran|used|with|under|at)\b",
                                                      s[max(0, m.start() - 30):m.start()], re.I):
@@ -106,7 +121,10 @@ def _settings(s: str, cat: FactCatalogue) -> list[Claim]:
     for m in _PRECISION_RE.finditer(s):
         said = _PRECISION_WORDS[m.group(1).lower()]
         if precision:
-            ok = (said == precision) != is_negated_at(s, m.start(), m.end())
+            same = said == precision or (said == "half" and precision in ("bf16", "fp16"))
+            denied = is_negated_at(s, m.start(), m.end()) or bool(
+                re.search(r"\b(?:rather than|instead of|not)\s+(?:in\s+)?$", s[max(0, m.start() - 20):m.start()], re.I))
+            ok = same != denied
             claims.append(make_claim("setting", m.group(0), ok, f"the segmentation ran in {precision}"))
     cleanup = get(cat.raw, "segmentation", "cleanup", default=None)
     if isinstance(cleanup, dict):
@@ -122,11 +140,13 @@ def _settings(s: str, cat: FactCatalogue) -> list[Claim]:
         ok = bool(synthetic) != is_negated_at(s, m.start(), m.end())
         claims.append(make_claim("setting", m.group(0), ok, f"the case is {'synthetic' if synthetic else 'a real scan'}"))
     for m in _OTHER_INPUT_RE.finditer(s):
-        if _USED_RE.search(s) and not is_negated_at(s, m.start(), m.end()):
+        listed_no = re.search(r"\b(?:no|not|without|never|neither|nor)\b[^.;]{0,60}$", s[:m.start()], re.I)
+        if _USED_RE.search(s) and not is_negated_at(s, m.start(), m.end()) and not listed_no:
             claims.append(make_claim("setting", m.group(0), False, "the model reads T1, T1ce, T2 and FLAIR only"))
     ig_baseline = get(cat.raw, "explanations", "integrated_gradients", "settings", "baseline", default=None)
     for m in _BASELINE_KIND_RE.finditer(s):
-        if not re.search(r"(?i:integrated gradients?)|\bIG\b", s) or ig_baseline is None:
+        if not re.search(r"(?i:integrated gradients?)|\bIG\b", s) or ig_baseline is None \
+                or re.search(r"\b(?:used|uses|with|from|against|relative to)\s+(?:an?\s+|the\s+)?$", s[max(0, m.start() - 20):m.start()], re.I) is None:
             continue
         zero = m.group(1).lower() in ("zero", "black")
         truth_zero = isinstance(ig_baseline, (int, float)) and float(ig_baseline) == 0.0
@@ -134,7 +154,9 @@ def _settings(s: str, cat: FactCatalogue) -> list[Claim]:
         claims.append(make_claim("setting", m.group(0), ok, f"Integrated Gradients' baseline is {ig_baseline!r} (a zero image)"
                                  if truth_zero else f"Integrated Gradients' baseline is {ig_baseline!r}"))
     for m in _PLANE_RE.finditer(s):
-        if re.search(r"\bslices?\b|\bcross[- ]section", s, re.I) and not is_negated_at(s, m.start(), m.end()):
+        clause = re.split(r"[;,]", s[m.start():])[0] + " " + re.split(r"[;,]", s[:m.start()])[-1]
+        if re.search(r"\b(?:slice|section)\s+\d+|\bin the (?:coronal|sagittal) plane\b|\bcross[- ]section", clause, re.I) \
+                and not is_negated_at(s, m.start(), m.end()):
             claims.append(make_claim("setting", m.group(0), False, "every slice the tools report is axial"))
     return claims
 
@@ -177,14 +199,15 @@ def _method_checks(s: str, cat: FactCatalogue) -> list[Claim]:
 def _review(s: str) -> list[Claim]:
     claims = []
     for m in _REVIEWED_RE.finditer(s):
-        if is_negated_at(s, m.start(), m.end()) or re.search(r"\b(?:must|should|needs? to|has to|have to|to be|will)\s+be\s+$|"
-                                                             r"\b(?:until|before|unless|after)\b[^.;]{0,40}$",
+        if is_negated_at(s, m.start(), m.end()) or re.search(r"\bbe\s+(?:\w+\s+)?$|\b(?:yet|ought) to\s+be\s+$|"
+                                                             r"\b(?:until|before|unless|after|once|when|if)\b[^.;]{0,40}$",
                                                              s[:m.start()], re.I):
             continue
         claims.append(make_claim("reliability", m.group(0), False, "no person has reviewed this output; it is generated unreviewed"))
     for m in _SKIP_REVIEW_RE.finditer(s):
         # the phrase carries its own "no"/"not"; only a denial before it ("it is not true that ...") reverses it
-        denied = bool(re.search(r"\b(?:not true|false|wrong|never)\b[^.;]{0,20}$", s[:m.start()], re.I))
+        denied = bool(re.search(r"\b(?:not true|false|wrong|never|do not|don't|must not|should not|never)\b[^.;]{0,20}$",
+                                s[:m.start()], re.I))
         claims.append(make_claim("reliability", m.group(0), denied, "every result needs expert review"))
     return claims
 

@@ -16,7 +16,7 @@ from medbrain.facts import FactCatalogue, get
 
 OBJECT_ML = {"pea": 0.5, "marble": 2.0, "grape": 5.0, "cherry": 5.0, "olive": 5.0, "teaspoon": 5.0, "sugar cube": 4.0,
              "walnut": 15.0, "tablespoon": 15.0, "table-tennis ball": 33.0, "ping-pong ball": 33.0, "ping pong ball": 33.0,
-             "golf ball": 40.0, "plum": 60.0, "egg": 55.0, "hen's egg": 55.0, "lime": 60.0, "kiwi": 70.0, "lemon": 100.0,
+             "golf ball": 40.0, "plum": 60.0, "egg": 55.0, "hen's egg": 55.0, "kiwi": 70.0, "lemon": 100.0,
              "tennis ball": 150.0, "baseball": 200.0, "apple": 200.0, "orange": 200.0, "fist": 300.0,
              "grapefruit": 400.0, "cup": 240.0}
 _OBJECT_RE = re.compile(r"\b(?:an?\s+|the\s+)?(?:small\s+|large\s+|big\s+)?(" + "|".join(
@@ -30,10 +30,10 @@ def check_size_analogies(s: str, cat: FactCatalogue) -> list[Claim]:
     claims = []
     for m in _OBJECT_RE.finditer(s):
         cue = _SIZE_CUE_RE.search(s[max(0, m.start() - 30):m.start()])
-        if not cue:
-            continue
-        named = [r for p, r in region_mentions(s) if r in volumes]
-        region = named[0] if named else "WT"
+        if not cue or re.search(r"\b(?:half|third|quarter|twice|double|times)\b[^.;]{0,15}$", s[max(0, m.start() - 40):m.start()], re.I):
+            continue  # "less than half the size of a golf ball" is a multiple, not the object's size
+        named = [(abs(p - m.start()), r) for p, r in region_mentions(s) if r in volumes and p < m.start()]
+        region = min(named)[1] if named else "WT"  # the region named nearest before the object
         volume = float(volumes.get(region) or 0.0)
         ref = OBJECT_ML[m.group(1).lower()]
         word = cue.group(0).lower()
