@@ -159,6 +159,9 @@ def test_a_threshold_relation_is_checked_beside_both_numbers(facts):
     ("No diffusion-weighted, ADC or perfusion images were used.", True),
     ("Inference ran in half precision (bf16).", True),
     ("Integrated Gradients beat the random baseline on deletion.", True),
+    # "the top 10%" is the overlap's cut, not a value of the overlap
+    ("The overlap of the top 10% of pixels defines the IoU between two maps.", True),
+    ("The overlap of the top 25% of pixels defines the IoU between two maps.", False),
 ])
 def test_review_findings_on_the_verifier(facts, text, passes):
     """Sentences a code review of the corpus-E/F/G fixes found misjudged."""

@@ -46,6 +46,7 @@ _ALL_REGIONS_RE = re.compile(r"\ball (?:three|3) (?:dice |region(?:al)? )?(?:sco
                              r"(?:regions?|sub-?regions?)\b", re.I)
 _EXPLAINED_RE = re.compile(r"\b(?:explanations?|explained|explain\w*|attribution maps?|heat ?maps?|saliency|"
                            r"explanation methods?|methods were applied)\b", re.I)
+_TOP_RE = re.compile(r"\btop[- ]?$|\btop\s+(?:of\s+)?$", re.I)
 _EACH_RE = re.compile(r"^\s*(?:%\s*)?each\b", re.I)
 _SEQUENCES_RE = re.compile(r"\bsequences\b", re.I)
 
@@ -99,6 +100,13 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
             each = each_sequence(n, ctx, numbers, named_concepts, explained_region)
             if each is not None:
                 verdicts.append(each)
+                continue
+        if n.unit == "fraction" and _TOP_RE.search(sentence[:n.start]):
+            top = [f for f in numbers if f.path == "comparison.top_fraction"]  # "IoU of the top 10%": the overlap's cut
+            if top:
+                ok = value_matches(n, top[0])
+                verdicts.append(NumberVerdict(n, ok, "" if ok else f"{n.raw}%: the overlap uses the top {top[0].display()}",
+                                              top[0].path if ok else None))
                 continue
         candidates = narrowest([f for f in numbers if compatible(n, ctx, f, named_concepts)], ctx, explained_region)
         if "slice" in ctx.concepts and _EXPLAINED_RE.search(sentence) \
