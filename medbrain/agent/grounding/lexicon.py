@@ -112,6 +112,8 @@ SUPRATENTORIAL_LOBES = {"frontal lobe", "parietal lobe", "temporal lobe", "occip
 
 # --------------------------------------------------------------------------- measure concepts
 # text word/phrase -> concept; fact keys are mapped through the same table (see facts.py)
+# "ranks second", "the third most involved lobe": an ordinal word and its 0-based place (-1: last)
+ORDINAL_PLACES = {"first": 0, "top": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
 CONCEPT_TERMS: dict[str, str] = {
     "volume": "volume", "volumes": "volume",
     "voxel": "voxels", "voxels": "voxels",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
-from medbrain.agent.grounding.lexicon import ANATOMY_TERMS
+from medbrain.agent.grounding.lexicon import ANATOMY_TERMS, ORDINAL_PLACES
 from medbrain.agent.grounding.mentions import ANATOMY_RE, region_mentions
 from medbrain.agent.grounding.text import is_negated_at
 from medbrain.facts import FactCatalogue, display_word, get
@@ -110,7 +110,6 @@ _LOBE_ADJECTIVES = {"frontal", "temporal", "parietal", "occipital", "insular"}
 _AFTER_FIRST_RE = re.compile(r"\b(?:after|besides|apart from|other than|next to)\s+the\s+[\w\s]{3,30}?,\s*(?:the\s+)?$", re.I)
 _RANK_BEFORE_RE = re.compile(r"\b(?:largest share|greatest share|biggest share|most of (?:the )?tumou?r|bulk of (?:the )?tumou?r|"
                              r"predominantly|predominant(?:ly)?|mostly|mainly|chiefly)\b[^.;]{0,40}$", re.I)
-_PLACES = {"second": 1, "third": 2, "fourth": 3, "fifth": 4}
 _ORDINAL_AFTER_RE = re.compile(r"^\s*(?:is|was|ranks|ranked|comes|came|being|as|at|has|had|holds|takes)?\s*(?:the\s+)?"
                                r"(second|third|fourth|fifth)"
                                r"(?![- ](?:slice|step|run|seed|sequence))\b", re.I)
@@ -144,7 +143,7 @@ def check_structure_rank(s: str, cat: FactCatalogue) -> list[Claim]:
         if ordinal:  # "the insula is the second most involved lobe", "with the parietal lobe second"
             pool = lobes if name in lobes else shares
             ranked = sorted(pool, key=pool.get, reverse=True)
-            place = _PLACES[ordinal.group(1).lower()]
+            place = ORDINAL_PLACES[ordinal.group(1).lower()]
             if after_ordinal and re.match(r"[- ](?:smallest|lowest|least)", s[m.end() + after_ordinal.end():], re.I):
                 place = -1 - place  # "the second-smallest share": counted from the bottom
             actual = ranked[place] if -len(ranked) <= place < len(ranked) else None

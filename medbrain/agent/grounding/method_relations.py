@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
-from medbrain.agent.grounding.lexicon import SEQUENCE_TERMS
+from medbrain.agent.grounding.lexicon import ORDINAL_PLACES, SEQUENCE_TERMS
 from medbrain.agent.grounding.mentions import SEQUENCE_RE, method_mentions, region_mentions
-from medbrain.agent.grounding.text import is_negated_at
+from medbrain.agent.grounding.text import conjunct_start, is_negated_at
 from medbrain.facts import FactCatalogue, display_word, get
 
 
@@ -102,8 +102,7 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
     claims = []
     for m in _BEATS_RE.finditer(s):
         # "X, Y and Z beat random, whereas attention does not": the methods of the match's own conjunct
-        cuts = [c.end() for c in re.finditer(r"[;]|,\s*(?:whereas|while|but|and)\b|\b(?:whereas|while|but)\b", s[:m.start()], re.I)]
-        own = cuts[-1] if cuts else 0
+        own = conjunct_start(s, m.start())
         every = _ALL_METHODS_RE.search(s, own, m.start()) and not [k for a, b, k in mentions if own <= a < m.start()]
         near = [] if every else (  # ", and all four methods beat the random control": every method
             [k for a, b, k in mentions if own <= a < m.start()] or [k for a, b, k in mentions if a < m.start()]
@@ -204,7 +203,6 @@ _MORE_THAN_RE = re.compile(r"\b(more|less|higher|lower|larger|smaller)\b[^.;]{0,
                            r"outrank\w*|trail\w*|lag\w*(?: behind)?)\b", re.I)
 
 
-_ORDINALS = {"first": 0, "top": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 _ORDINAL_RE = re.compile(r"\b(?:ranks?|ranked|ranking|places?|placed|comes?|came|is|was)\s+(?:the\s+)?"
                          r"(first|top|second|third|fourth|last)\b(?!\s+(?:slice|step|run|seed))", re.I)
 _INTERACT_RE = re.compile(r"\binteract(?:s|ed|ing|ions?)?\b[^.;]{0,50}?\b(positive\w*|negative\w*|synerg\w*|amplif\w*|"
@@ -231,7 +229,7 @@ def _rank_and_interaction_claims(s: str, seqs: list[tuple[int, str]], shap: dict
             source = f"Shapley ({region})"
         if not ranking:
             continue
-        place = _ORDINALS[m.group(1).lower()]
+        place = ORDINAL_PLACES[m.group(1).lower()]
         claimed = before[-1]
         actual = ranking[place] if -len(ranking) <= place < len(ranking) else None
         ok = (actual == claimed) != is_negated_at(s, m.start(), m.end())

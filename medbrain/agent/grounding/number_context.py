@@ -17,6 +17,7 @@ from medbrain.agent.grounding.lexicon import (
 )
 from medbrain.agent.grounding.mentions import ANATOMY_RE, METHOD_RE, SEQUENCE_RE, term_pattern
 from medbrain.agent.grounding.number_mentions import COUNT_NOUNS, NumberMention
+from medbrain.agent.grounding.text import conjunct_start
 
 _REGION_RE = term_pattern({**REGION_TERMS, **{w: "WT" for w in WHOLE_TERMS}})
 _CONCEPT_RE = term_pattern(CONCEPT_TERMS)
@@ -72,7 +73,6 @@ _LABEL_GAP_RE = re.compile(r"^\s*(?:[\w']+\s+){0,3}?(?:for|on|in|across|at|to)\s
 _TOUCH_BEFORE_RE = re.compile(r"^[\w/+-]+(?:\s+(?!(?:and|or|but|with|than|to)\b)[\w-]+)?\s*:?\s*(?:of\s+|was\s+|is\s+|=\s*)?$",
                               re.I)  # "WT 0.918", "TC: 0.9"
 _TOUCH_AFTER_RE = re.compile(r"^\s*(?:of\s+)?$")
-_CONJUNCT_RE = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\b(?:whereas|while|but)\b", re.I)
 _PAREN_LABEL_GAP_RE = re.compile(r"^\s*\(\s*$")
 _APPOSITION_RE = re.compile(r"^\s*\)")
 _REQUIREMENT_RE = re.compile(r"\b(?:requires?|required (?:for|to)|requirements?|criterion|criteria)\b", re.I)
@@ -127,8 +127,7 @@ class SentenceContext:
             stop = re.search(r"[;,.()]|\band\b", rest)
             after_end = n.end + close.end() + (stop.start() if stop else len(rest))
         # "30% of the tumour overlaps cortex, and about 15% overlaps the ventricles": the number's own conjunct first
-        breaks = list(_CONJUNCT_RE.finditer(s, prev_end, n.start))
-        own_start = breaks[-1].end() if breaks else prev_end
+        own_start = conjunct_start(s, n.start, prev_end)
         for attr, items in (("region", self.regions), ("sequence", self.sequences), ("structure", self.anatomy),
                             ("side", self.sides)):
             label = _label_after(s, label_end, items)

@@ -16,6 +16,7 @@ from medbrain.agent.grounding.lexicon import REGION_TERMS
 from medbrain.agent.grounding.number_context import Context, SentenceContext, last_in
 from medbrain.agent.grounding.number_match import NumberVerdict, compatible, narrowest, value_matches
 from medbrain.agent.grounding.number_mentions import NumberMention
+from medbrain.agent.grounding.text import conjunct_start
 from medbrain.facts import Fact, FactCatalogue
 
 
@@ -129,8 +130,7 @@ _TOGETHER_RE = re.compile(r"\b(?:together|combined|jointly|between them)\b", re.
 def sequences_together(n: NumberMention, ctx: Context, sc: SentenceContext, numbers: list[Fact],
                         sentence_concepts: set[str], explained_region: str) -> "NumberVerdict | None":
     """ "FLAIR and T1ce together account for about two thirds": the sum of the named sequences' shares."""
-    cuts = [c.end() for c in re.finditer(r";|,\s*(?:and|while|whereas|but)\b", sc.s[:n.start])]
-    own = cuts[-1] if cuts else 0  # "FLAIR and T1ce together …, and T2 for 18.2%": T2 is not in the sum
+    own = conjunct_start(sc.s, n.start)  # "FLAIR and T1ce together …, and T2 for 18.2%": T2 is not in the sum
     named = list(dict.fromkeys(q for p, q in sc.sequences if own <= p < n.start))
     if len(named) < 2 or n.unit != "fraction" or not _TOGETHER_RE.search(sc.s):
         return None

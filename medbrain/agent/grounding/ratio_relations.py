@@ -17,6 +17,7 @@ from medbrain.agent.grounding.lexicon import SEQUENCE_TERMS
 from medbrain.agent.grounding.mentions import SEQUENCE_RE, region_mentions
 from medbrain.agent.grounding.number_match import NumberVerdict
 from medbrain.agent.grounding.number_mentions import MULTIPLE_RE as _MULTIPLE_RE
+from medbrain.agent.grounding.text import conjunct_end
 from medbrain.facts import FactCatalogue, get
 
 _WORD_MULTIPLES = {"twice": 2.0, "double": 2.0, "two times": 2.0, "three times": 3.0, "thrice": 3.0, "four times": 4.0,
@@ -45,8 +46,7 @@ def check_multiples(s: str, verdicts: list[NumberVerdict], cat: FactCatalogue) -
         pair_seq, pair_reg = _ordered(seqs, m.start()), _ordered(regions, m.start())
         bound_numbers = [v for v in verdicts if v.supported and v.fact_path and v.mention.unit]
         before = [v for v in bound_numbers if v.mention.end <= m.start()]
-        clause_end = re.search(r"[;]|,\s*(?:and|while|whereas|but)\b", s[m.end():])
-        limit = m.end() + clause_end.start() if clause_end else len(s)
+        limit = conjunct_end(s, m.end())
         after = [v for v in bound_numbers if m.end() <= v.mention.start < limit
                  and (not before or v.mention.unit == before[-1].mention.unit)]
         if before and after and before[-1].mention.value and after[0].mention.value:

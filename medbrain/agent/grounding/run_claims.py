@@ -16,7 +16,7 @@ import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
 from medbrain.agent.grounding.mentions import method_mentions
-from medbrain.agent.grounding.text import is_negated_at
+from medbrain.agent.grounding.text import conjuncts, is_negated_at
 from medbrain.facts import FactCatalogue, display_word, get
 
 _RANDOMISATION_RE = re.compile(r"\b(?:(?:model|parameter|weight|cascading)[- ])?randomi[sz]ation(?: sanity)?(?: check| test)?\b"
@@ -79,7 +79,7 @@ def _randomisation(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         passed, failed = set(rand.get("passed") or []), set(rand.get("failed") or [])
         shown = f"passed: {', '.join(map(display_word, passed)) or 'none'}; failed: {', '.join(map(display_word, failed)) or 'none'}"
-        for a, b in _conjuncts(s):
+        for a, b in conjuncts(s):
             results = list(_RESULT_RE.finditer(s, a, b))
             named = [k for p, _, k in method_mentions(s) if a <= p < b]
             if not results:
@@ -98,11 +98,6 @@ def _randomisation(s: str, cat: FactCatalogue) -> list[Claim]:
             claims.append(make_claim("relation", f"randomisation {'passed' if says_pass else 'failed'}: "
                                      + ", ".join(display_word(k) for k in named), not wrong, shown))
     return claims
-
-
-def _conjuncts(s: str) -> list[tuple[int, int]]:
-    cuts = [0] + [m.end() for m in re.finditer(r";|,\s*(?:whereas|while|but|and)\b|\b(?:whereas|while)\b", s, re.I)] + [len(s)]
-    return list(zip(cuts, cuts[1:]))
 
 
 def _settings(s: str, cat: FactCatalogue) -> list[Claim]:

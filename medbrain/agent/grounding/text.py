@@ -10,6 +10,9 @@ from dataclasses import dataclass
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "cf.", "et al.", "dr.", "mr.", "mrs.", "ms.", "prof.", "fig.", "no.")
 _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)](?!\d))\s+")
 _HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s+.*|\*\*[^*]{1,80}\*\*\s*:?)\s*$")
+# Where a conjunct ends: "X beat random, whereas Y does not", "A is 30%, and B 15%"; shared by every check
+# that reads one claim per conjunct.
+CONJUNCT_RE = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\b(?:whereas|while|but)\b", re.I)
 _CLAUSE_BREAK_RE = re.compile(r"[;:,()\[\]]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|yet|and|or)\b", re.I)
 NEGATION_CUE_RE = re.compile(
     r"\b(?:(?:incorrect|wrong|false|inaccurate|misleading) to (?:say|describe|call|state|claim)|"
@@ -87,6 +90,24 @@ def non_latin_words(text: str) -> list[str]:
 def _is_abbreviation(text: str, dot: int) -> bool:
     head = text[max(0, dot - 7): dot + 1].lower()
     return any(head.endswith(a) for a in _ABBREVIATIONS)
+
+
+def conjunct_start(s: str, pos: int, lo: int = 0) -> int:
+    """Where the conjunct holding position ``pos`` begins (``lo`` when no break lies in [lo, pos))."""
+    ends = [m.end() for m in CONJUNCT_RE.finditer(s, lo, pos)]
+    return ends[-1] if ends else lo
+
+
+def conjunct_end(s: str, pos: int) -> int:
+    """Where the conjunct holding position ``pos`` ends (the length of ``s`` when it runs to the end)."""
+    m = CONJUNCT_RE.search(s, pos)
+    return m.start() if m else len(s)
+
+
+def conjuncts(s: str) -> list[tuple[int, int]]:
+    """The sentence cut at every conjunct break, as (start, end) spans."""
+    cuts = [0] + [m.end() for m in CONJUNCT_RE.finditer(s)] + [len(s)]
+    return list(zip(cuts, cuts[1:]))
 
 
 def split_sentences(text: str) -> list[Sentence]:
