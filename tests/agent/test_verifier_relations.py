@@ -95,6 +95,7 @@ CASES = [
     ("The tumour core is about 73% of the whole tumour (105.76 of 145.75 mL).", True),
     # from corpus G: structure comparisons, list units, a mention after the comma, proof and review
     ("The insula is involved more extensively than the frontal lobe.", True),
+    ("For the enhancing tumour, T1ce dominates the Shapley values.", True),  # a sequence dominating, not ET
     ("The frontal lobe is involved more extensively than the insula.", False),
     ("Among the lobes, the occipital lobe has the smallest share.", True),
     ("Among the lobes, the insula has the smallest share.", False),

@@ -304,6 +304,8 @@ def check_subregion_proportions(s: str, cat: FactCatalogue) -> list[Claim]:
         claims.append(make_claim("subregion", f"{near[0][1]} {m.group(0)}", ok, f"the {'smallest' if smallest else 'largest'} "
                                                                            f"sub-region is {target} ({parts[target]:g} mL)"))
     for m in _MAJORITY_RE.finditer(s):
+        if re.search(r"(?i)\b(?:flair|t1ce|t1c|t1|t2)\s+(?:\w+\s+)?$", s[max(0, m.start() - 20):m.start()]):
+            continue  # "T1ce dominates with 47% of the effect": a sequence's share, not a sub-region's
         if re.search(r"\b(?:lies?|located|sits?|is|are)\s+(?:\w+\s+){0,2}(?:in|within)\s+the\b", s[m.end():m.end() + 60], re.I) \
                 and ANATOMY_RE.search(s, m.end()):
             continue  # "most of the enhancing tumour lies in the frontal lobe": a location, not a proportion
