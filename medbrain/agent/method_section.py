@@ -127,9 +127,12 @@ def randomisation_lines(comp: dict[str, Any]) -> list[str]:
     rand = comp.get("randomisation")
     if not rand or rand.get("run") is False:
         if comp.get("methods"):
-            return ["The randomisation sanity check was not run in this budget (it runs with --budget full)."]
+            return ["The randomisation sanity check was not run for this report."]
         return []
     lines = []
+    if rand.get("stages") == ["all_layers"]:
+        lines.append("Randomisation check on the fully randomised network only (the last stage of the cascade; "
+                     "--budget full runs every stage).")
     if rand.get("passed"):
         lines.append(f"Randomisation check passed (maps change when the weights are randomised): {_names(rand['passed'])}.")
     if rand.get("failed"):

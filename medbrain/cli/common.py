@@ -12,7 +12,7 @@ from medbrain.errors import ConfigError
 SLICES_HELP = ("tumour (default: a sparse pass over every 3rd slice, then every slice near the tumour; "
                "same Dice in cross-validation, fewer slices) or all (every brain slice).")
 BUDGET_HELP = ("fast (one slice, affordable; the report says what it gives up) or full (reference settings: "
-               "5 slices with intervals, SLICE 500 samples x 10 steps over two seeds, randomisation check).")
+               "5 slices with intervals, SLICE 500 samples x 10 steps over two seeds, the cascading randomisation check).")
 REQUIRE_ALL_HELP = ("Refuse a case without all four sequences (t1, t1ce, t2, flair). By default such a case "
                     "is segmented from the sequences present, with a warning and the accuracy cross-validation "
                     "measured for them.")

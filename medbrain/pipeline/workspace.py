@@ -22,7 +22,8 @@ from medbrain.labels import region_masks
 from medbrain.metrics import dice
 from medbrain.model.checkpoint import Checkpoint
 from medbrain.model.expected_accuracy import warnings_with_accuracy
-from medbrain.model.inference import DEFAULT_SLICE_MODE, PostProcessing, Prediction, SliceSchedule, segment_preprocessed
+from medbrain.model.inference import (DEFAULT_SLICE_MODE, PostProcessing, Prediction, SliceSchedule, resolve_precision,
+                                      segment_preprocessed)
 from medbrain.pipeline.case_facts import case_facts
 from medbrain.pipeline.toollog import ToolLog
 from medbrain.tools.base import REGIONS
@@ -40,7 +41,7 @@ from medbrain.tools.slice_stability import slice_consistency
 
 METHODS = ANALYSIS_METHODS
 REGION_INDEX = {"WT": 0, "TC": 1, "ET": 2}
-# Each method runs 1 + 4 times in the randomisation check: cheap, fixed settings (the same
+# Each method runs 1 + 4 times in the cascade (1 + 1 in the fast budget's last-stage check): cheap, fixed settings (the same
 # settings for the intact model's map, so only the weights change).
 RANDOMISATION_SETTINGS = {"integrated_gradients": {"n_steps": 16, "max_steps": 16},
                           "slice": {"num_samples": 32, "max_steps": 1, "n_bootstrap": 100, "sigmas": (0.0,)}}
@@ -70,6 +71,10 @@ class CaseWorkspace:
         self.deletion_steps = deletion_steps  # legacy; the curves' steps come from the budget
         self.budget = budget
         self.plan = budget_settings(budget)
+        # the no-gradient scoring passes (SLICE, deletion/insertion curves) in bf16 where it is native
+        self.scoring_precision = resolve_precision("auto", device)
+        self.plan["slice"]["precision"] = self.scoring_precision
+        self.plan["faithfulness"]["precision"] = self.scoring_precision
         self.randomisation_settings = {k: dict(v) for k, v in RANDOMISATION_SETTINGS.items()}
         self.case_path: Path | None = None
         self._compared: tuple | None = None
@@ -304,11 +309,14 @@ class CaseWorkspace:
                                      faithfulness=faith, ranking=ranking, seed=self.seed).to_dict()
             result.update(self._budget_facts())
             result["target"] = target.describe()
-            if deletion and self.plan.get("randomisation"):
-                result["randomisation"] = {"run": True, **self.randomisation(region, z, cells)}
+            mode = self.plan.get("randomisation")
+            if deletion and mode:
+                result["randomisation"] = {"run": True, **self.randomisation(region, z, cells,
+                                                                             final_only=mode == "final")}
             else:
-                result["randomisation"] = {"run": False, "reason": f"not part of the {self.budget!r} budget; "
-                                                                   "run with --budget full"}
+                why = ("the comparison ran without deletion curves" if not deletion
+                       else f"not part of the {self.budget!r} budget")
+                result["randomisation"] = {"run": False, "reason": why}
             self.facts["comparison"] = result
             self._compared = key
             out["summary"] = f"faithfulness: {result['faithfulness_verdict']}; not beating random: {result['not_beating_random']}"
@@ -325,19 +333,28 @@ class CaseWorkspace:
             records.append(rec)
         return records
 
-    def randomisation(self, region: str, z: int, cells: np.ndarray) -> dict[str, Any]:
-        """Cascading parameter randomisation of every map method on the explained slice."""
+    def randomisation(self, region: str, z: int, cells: np.ndarray, *, final_only: bool = False) -> dict[str, Any]:
+        """Parameter randomisation of every map method on the explained slice.
+
+        The cascade (full budget) or its last stage only (``final_only``, the fast budget: the
+        same verdicts in two runs per method); a map already computed with the check's own
+        settings (Grad-CAM, attention) is reused as the intact-model map.
+        """
         inp, target = self.target(region, z)
         mask = inp.unpad(target.mask.cpu().numpy())
         quick = self.randomisation_settings
+        settings = {m: {**self.settings_for(m), **quick.get(m, {})} for m in self.maps}
 
         def explainer(method: str):
-            settings = {**self.settings_for(method), **quick.get(method, {})}
-            return lambda model: run_method(model, inp, region, method, settings, mask).map
+            return lambda model: run_method(model, inp, region, method, settings[method], mask).map
 
-        with self.log.call("randomisation", region=region, slice_index=self.full_z(z)) as out:
+        explained = self.facts.get("explanations") or {}
+        reusable = {m: v for m, v in self.maps.items()
+                    if (explained.get(m) or {}).get("settings_requested") == settings[m]}
+        with self.log.call("randomisation", region=region, slice_index=self.full_z(z), final_only=final_only) as out:
             res = cascading_randomisation(self.model, {m: explainer(m) for m in self.maps}, cells,
-                                          self.prep.mask[:, :, z], seed=self.seed).to_dict()
+                                          self.prep.mask[:, :, z], seed=self.seed, final_only=final_only,
+                                          originals=reusable).to_dict()
             res["settings"]["method_settings"] = {m: quick.get(m, {}) for m in self.maps}
             out["summary"] = f"passed {res['passed']}, failed {res['failed']}"
         return res

@@ -203,11 +203,12 @@ def probability_map(target: Target, inp: SliceInput) -> np.ndarray:
 def faithfulness(target: Target, inp: SliceInput, maps: Mapping[str, np.ndarray], *,
                  fractions: Sequence[float] = FAST_FRACTIONS, imputations: Sequence[str] = IMPUTATIONS,
                  blur_sigma: float = BLUR_SIGMA, random_maps: int = 2, seed: int = 0,
-                 batch_size: int = 16) -> Faithfulness:
+                 batch_size: int = 16, precision: str = "fp32") -> Faithfulness:
     """Deletion/insertion curves of ``maps`` (name -> (X, Y)) and the controls on one slice.
 
     Cost: ``len(imputations) * (1 + 2 * len(fractions) * (len(maps) + 1 + random_maps))``
     forward passes. Deterministic for a given ``seed`` (tie-breaking and random maps).
+    ``precision`` of the scoring passes (the clean slice is scored in the same one).
     """
     fr = sorted(float(f) for f in fractions)
     if not fr or fr[0] <= 0 or fr[-1] >= 1:
@@ -242,11 +243,11 @@ def faithfulness(target: Target, inp: SliceInput, maps: Mapping[str, np.ndarray]
     prob: dict[str, Curves] = {}
     empty_scores, undefined = {}, {}
     passes = 0
-    s1 = float(target.score)
+    s1 = target.clean_score(x, precision)
     for imp in imputations:
         filled = imputation(x, imp, blur_sigma)
         empty = torch.where(padded_brain[None, None], filled, x)
-        s0 = float(target.evaluate(lambda a, b: empty, 1)[0])
+        s0 = float(target.evaluate(lambda a, b: empty, 1, precision=precision)[0])
         empty_scores[imp] = s0
 
         def make(a: int, b: int) -> torch.Tensor:
@@ -258,7 +259,7 @@ def faithfulness(target: Target, inp: SliceInput, maps: Mapping[str, np.ndarray]
             keep = keep.reshape(b - a, 1, *inp.padded_shape)
             return filled + (x - filled) * keep
 
-        raw = target.evaluate(make, len(jobs), batch_size)
+        raw = target.evaluate(make, len(jobs), batch_size, precision=precision)
         passes += 1 + len(jobs)
         span = s1 - s0
         if span <= MIN_SPAN * max(abs(s1), abs(s0), 1.0):
@@ -283,4 +284,5 @@ def faithfulness(target: Target, inp: SliceInput, maps: Mapping[str, np.ndarray]
         brain_pixels=n, forward_passes=passes, undefined=undefined,
         settings={"fractions": fr, "imputations": list(imputations), "blur_sigma": float(blur_sigma),
                   "random_maps": int(random_maps), "seed": int(seed), "batch_size": int(batch_size),
+                  "precision": precision,
                   "ranking": "within the brain, ties broken at random", "random_floor": RANDOM_FLOOR})

@@ -23,6 +23,12 @@ A constant randomised map (e.g. an all-zero Grad-CAM) has no rank order: similar
 (0.5); ``passes_signed``: the signed pixel similarity is (a signed method can fail the first
 and pass the second: its magnitudes follow the input, its signs the weights).
 Layer re-initialisation uses each module's own ``reset_parameters`` under a fixed seed.
+
+``final_only`` (the fast budget) skips the intermediate stages and re-initialises every group
+at once, each with the seed it gets in the cascade, so the network is the cascade's last stage
+weight for weight and the pass/fail verdicts (which read only that stage) are the same: two
+runs per method instead of one plus one per stage. ``originals`` reuses maps already computed
+on the intact model with the same settings.
 """
 
 from __future__ import annotations
@@ -95,8 +101,11 @@ class Randomisation:
         return bool(self.similarity[method][-1]["spearman_pixels_signed"] < MAX_SIMILARITY)
 
     def to_dict(self) -> dict[str, Any]:
+        final_only = bool(self.settings.get("final_only"))
         return {
-            "test": "cascading parameter randomisation (Adebayo et al. 2018), top layers first",
+            "test": ("parameter randomisation of every layer at once (the last stage of Adebayo et al.'s 2018 "
+                     "cascade)" if final_only else
+                     "cascading parameter randomisation (Adebayo et al. 2018), top layers first"),
             "stages": list(self.stages),
             "max_similarity": MAX_SIMILARITY,
             "methods": {m: {"similarity": [{k: round(v, 4) for k, v in s.items()} for s in sims],
@@ -112,26 +121,36 @@ class Randomisation:
 
 def cascading_randomisation(model: nn.Module, explainers: Mapping[str, Explainer],
                             cells: np.ndarray, within: np.ndarray, *, seed: int = 0,
-                            stages: Sequence[str] | None = None) -> Randomisation:
+                            stages: Sequence[str] | None = None, final_only: bool = False,
+                            originals: Mapping[str, np.ndarray] | None = None) -> Randomisation:
     """Run each ``explainers[m](model)`` on the intact model and per cumulative stage; compare.
 
     ``cells`` is the common partition (ids, -1 outside); ``within`` the brain mask.
+    ``final_only``: one stage, every group re-initialised at once (see the module docstring);
+    ``originals``: intact-model maps to reuse (computed with the explainers' own settings).
     The original ``model`` is never modified (the stages work on one deep copy).
     """
     groups = stage_groups(model)
     if stages is not None:
         groups = [g for g in groups if g[0] in stages]
     within = np.asarray(within, dtype=bool)
+    known = dict(originals or {})
     with stopwatch() as first:
-        originals = {m: np.asarray(f(model), dtype=np.float64) for m, f in explainers.items()}
-    base = {m: (pool(np.abs(v), cells), np.abs(v)[within], v[within]) for m, v in originals.items()}
+        intact = {m: np.asarray(known[m] if m in known else f(model), dtype=np.float64)
+                  for m, f in explainers.items()}
+    base = {m: (pool(np.abs(v), cells), np.abs(v)[within], v[within]) for m, v in intact.items()}
     sims: dict[str, list[dict[str, float]]] = {m: [] for m in explainers}
+    # (stage name, [(group modules, seed)]): the cascade adds one group per stage
+    plan = [(name, [(modules, seed + i)]) for i, (name, modules) in enumerate(groups)]
+    if final_only:
+        plan = [("all_layers", [(modules, seed + i) for i, (_, modules) in enumerate(groups)])]
     with stopwatch() as clock:
         work = copy.deepcopy(model).eval()
         by_name = dict(work.named_modules())
         names = {id(m): n for n, m in model.named_modules()}
-        for i, (_stage, modules) in enumerate(groups):
-            randomise_([by_name[names[id(m)]] for m in modules], seed + i)
+        for _stage, resets in plan:
+            for modules, group_seed in resets:
+                randomise_([by_name[names[id(m)]] for m in modules], group_seed)
             for m, explain in explainers.items():
                 signed = np.asarray(explain(work), dtype=np.float64)
                 values = np.abs(signed)
@@ -139,5 +158,6 @@ def cascading_randomisation(model: nn.Module, explainers: Mapping[str, Explainer
                                 "spearman_pixels_abs": _similarity(base[m][1], values[within]),
                                 "spearman_pixels_signed": _similarity(base[m][2], signed[within])})
         del work
-    return Randomisation([g[0] for g in groups], sims, clock["seconds"] + first["seconds"],
-                         {"seed": int(seed), "reinitialisation": "reset_parameters"})
+    return Randomisation([p[0] for p in plan], sims, clock["seconds"] + first["seconds"],
+                         {"seed": int(seed), "reinitialisation": "reset_parameters", "final_only": bool(final_only),
+                          "groups": [g[0] for g in groups], "reused_originals": sorted(set(known) & set(explainers))})

@@ -21,6 +21,11 @@ per-sequence Shapley values and every faithfulness metric (deletion/insertion cu
 randomisation check) score inputs with the same :class:`Target` of a slice and region, so
 a method is never judged on a quantity other than the one it explains. SLICE uses the
 mean instead of the sum over the same mask (a constant factor ``1 / pixels``).
+
+The perturbation metrics and SLICE score many inputs without gradients; they may do so in
+``precision="bf16"`` (autocast, channels-last, the target reduced in float32), which on a
+CPU with native bf16 is about 3x faster; the unperturbed input is then scored in the same
+precision, so a curve or a surrogate never mixes precisions. Gradient methods stay float32.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from medbrain.tools.base import AttributionError, EmptyRegionError, check_region
 REGION_CHANNEL = {"WT": 0, "TC": 1, "ET": 2}  # regions head / logits_to_region_probs order
 REGION_CLASSES = {"WT": (1, 2, 3), "TC": (1, 3), "ET": (3,)}  # softmax head: bg, NCR, ED, ET
 REDUCTIONS = ("sum", "mean")
+SCORING_PRECISIONS = ("fp32", "bf16")
 
 Pad = tuple[tuple[int, int], tuple[int, int]]
 
@@ -222,18 +228,38 @@ class Target:
         return self.wrapper.target.region
 
     @torch.no_grad()
-    def evaluate(self, make_batch: Callable[[int, int], torch.Tensor], n: int, batch_size: int = 16) -> np.ndarray:
+    def scores(self, batch: torch.Tensor, precision: str = "fp32") -> torch.Tensor:
+        """(B,) float32 target of ``batch`` without gradients; ``precision`` 'bf16' runs the
+        network under bf16 autocast (channels-last) and reduces its logits in float32."""
+        if precision not in SCORING_PRECISIONS:
+            raise AttributionError(f"precision must be one of {', '.join(SCORING_PRECISIONS)}, got {precision!r}")
+        if precision == "fp32":
+            return self.wrapper(batch).float()
+        with torch.autocast(device_type=batch.device.type, dtype=torch.bfloat16):
+            logits = self.wrapper.model(batch.contiguous(memory_format=torch.channels_last))
+        return self.wrapper.target(logits.float())
+
+    def clean_score(self, x: torch.Tensor, precision: str = "fp32") -> float:
+        """The target on the unperturbed input ``x`` in ``precision`` (``score`` itself for fp32)."""
+        if precision == "fp32":
+            return float(self.score)
+        with eval_mode(self.wrapper.model):
+            return float(self.scores(x, precision)[0])
+
+    @torch.no_grad()
+    def evaluate(self, make_batch: Callable[[int, int], torch.Tensor], n: int, batch_size: int = 16,
+                 precision: str = "fp32") -> np.ndarray:
         """Scores of ``n`` inputs built lazily by ``make_batch(start, stop)``, in batches.
 
         Returns a float64 array (n,). The model runs without gradients, ``batch_size``
-        inputs per forward pass (memory is linear in it).
+        inputs per forward pass (memory is linear in it), in ``precision``.
         """
         out = []
         step = max(1, int(batch_size))
         with eval_mode(self.wrapper.model):
             for start in range(0, n, step):
                 batch = make_batch(start, min(start + step, n))
-                out.append(self.wrapper(batch).double().cpu().numpy())
+                out.append(self.scores(batch, precision).double().cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0)
 
     def describe(self) -> dict[str, object]:

@@ -78,7 +78,7 @@ from scipy import ndimage
 from skimage.segmentation import slic
 
 from medbrain.tools.base import AttributionError, AttributionResult, check_region, eval_mode, stopwatch
-from medbrain.tools.slice_input import SliceInput, build_target
+from medbrain.tools.slice_input import SliceInput, Target, build_target
 from medbrain.tools.slice_surrogate import (  # noqa: F401  (re-exported: the public SLICE API)
     KERNEL_WIDTH,
     RANK_REFITS,
@@ -154,11 +154,12 @@ def superpixels(sequences: np.ndarray, brain: np.ndarray | None = None, n_segmen
 class _Perturber:
     """Scores batches of on/off superpixel vectors with the model (no gradients)."""
 
-    def __init__(self, inp: SliceInput, segments: np.ndarray, score_fn: nn.Module, batch_size: int):
+    def __init__(self, inp: SliceInput, segments: np.ndarray, target: Target, batch_size: int,
+                 precision: str = "fp32"):
         self.x = inp.tensor
         padded = inp.pad_map(segments + 1)  # 0 = background/padding (never perturbed)
         self.index = torch.from_numpy(padded.astype(np.int64)).to(self.x.device)
-        self.score_fn = score_fn
+        self.target, self.precision = target, precision
         self.batch_size = max(1, int(batch_size))
         self.n_forward = 0
         self._blurred: dict[float, torch.Tensor] = {}
@@ -184,7 +185,7 @@ class _Perturber:
             lookup = torch.cat([torch.ones(chunk.shape[0], 1, device=chunk.device), chunk], dim=1)  # (b, K + 1)
             keep = lookup[:, self.index][:, None].to(self.x.dtype)  # (b, 1, H, W)
             batch = base + (self.x - base) * keep
-            out.append(self.score_fn(batch).float().cpu().numpy())
+            out.append(self.target.scores(batch, self.precision).cpu().numpy())
             self.n_forward += chunk.shape[0]
         return np.concatenate(out).astype(np.float64)
 
@@ -210,13 +211,14 @@ def slice_lime(model: nn.Module, inp: SliceInput, region: str = "WT", *, n_segme
                num_samples: int = REFERENCE_SAMPLES, n_bootstrap: int = 1000, max_steps: int = REFERENCE_STEPS,
                patience: int = 1, max_sign_entropy: float = 0.0, batch_size: int = 16, top_k: int = 10,
                seed: int = 0, fidelity_floor: float = FIDELITY_FLOOR, mask: np.ndarray | None = None,
-               head: str | None = None) -> SliceResult:
+               head: str | None = None, precision: str = "fp32") -> SliceResult:
     """SLICE explanation of ``region`` on one slice (see the module docstring).
 
     Cost: ``len(sigmas) * num_samples`` forward passes to choose the blur (the chosen
     one's samples are reused as the first SEFE step) plus ``num_samples`` per further
     step and ``num_samples`` for the fresh final refit, at most
     ``(len(sigmas) + max_steps) * num_samples`` in all. Deterministic for a given ``seed``.
+    ``precision`` of the scoring passes (see :mod:`medbrain.tools.slice_input`).
     """
     region = check_region(region)
     if not sigmas:
@@ -229,8 +231,8 @@ def slice_lime(model: nn.Module, inp: SliceInput, region: str = "WT", *, n_segme
         target_mask = inp.unpad(target.mask.cpu().numpy())
         segments = superpixels(inp.sequences(), inp.brain, n_segments, compactness)
         k_all = int(segments.max()) + 1
-        perturber = _Perturber(inp, segments, target.wrapper, batch_size)
-        y0 = target.score
+        perturber = _Perturber(inp, segments, target, batch_size, precision)
+        y0 = target.clean_score(inp.tensor, precision)
 
         def design(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return np.vstack([np.ones((1, k_all)), z]), np.concatenate([[y0], y])
@@ -342,7 +344,7 @@ def slice_lime(model: nn.Module, inp: SliceInput, region: str = "WT", *, n_segme
                   "n_bootstrap": int(n_bootstrap), "max_steps": int(max_steps), "patience": int(patience),
                   "max_sign_entropy": float(max_sign_entropy), "kernel_width": KERNEL_WIDTH,
                   "ridge_alpha": RIDGE_ALPHA, "target": "mean region log-odds over the predicted mask",
-                  "seed": int(seed), "fidelity_floor": float(fidelity_floor),
+                  "seed": int(seed), "fidelity_floor": float(fidelity_floor), "precision": precision,
                   "reference_budget": bool(num_samples >= REFERENCE_SAMPLES and max_steps >= REFERENCE_STEPS)},
     )
 

@@ -46,7 +46,7 @@ def test_full_budget_facts(real_case_dir):
     json.dumps(ws.facts)
 
 
-def test_fast_budget_records_that_the_randomisation_check_was_not_run(tmp_path):
+def test_fast_budget_runs_the_last_stage_of_the_randomisation_check(tmp_path):
     from medbrain.agent.writer import grounded_sections
     from medbrain.model.checkpoint import load_checkpoint
     from medbrain.pipeline.toollog import ToolLog
@@ -62,6 +62,29 @@ def test_fast_budget_records_that_the_randomisation_check_was_not_run(tmp_path):
     for method in ("gradcam", "integrated_gradients"):
         ws.explain(method, "WT", z)
     comp = ws.compare()
-    assert comp["randomisation"]["run"] is False and "--budget full" in comp["randomisation"]["reason"]
+    rnd = comp["randomisation"]
+    assert rnd["run"] is True and rnd["stages"] == ["all_layers"] and rnd["settings"]["final_only"] is True
+    assert set(rnd["methods"]) == {"gradcam", "integrated_gradients"}
+    assert set(rnd["passed"]) | set(rnd["failed"]) == {"gradcam", "integrated_gradients"}
+    # Grad-CAM's map was computed with the check's settings and is reused; IG's settings differ (16 steps)
+    assert rnd["settings"]["reused_originals"] == ["gradcam"]
+    assert "fully randomised network only" in grounded_sections(ws.facts)["method_comparison"]
+    assert [e["tool"] for e in ws.log.entries].count("randomisation") == 1
+    assert "randomisation check on the fully randomised network only" in comp["budget_note"]
+
+
+def test_comparison_without_deletion_records_that_the_randomisation_check_was_not_run(tmp_path):
+    from medbrain.agent.writer import grounded_sections
+    from medbrain.model.checkpoint import load_checkpoint
+    from medbrain.pipeline.workspace import CaseWorkspace
+
+    from ..cli_helpers import make_tiny_checkpoint, tiny_case
+
+    ws = CaseWorkspace(load_checkpoint(make_tiny_checkpoint(tmp_path / "ckpt")), tta=False, budget="fast",
+                       method_settings=TINY)
+    ws.load(tiny_case(tmp_path / "data", "NoDel", seed=6))
+    ws.segment()
+    ws.explain("gradcam", "WT", ws.default_slice("WT"))
+    comp = ws.compare(deletion=False)
+    assert comp["randomisation"] == {"run": False, "reason": "the comparison ran without deletion curves"}
     assert "randomisation sanity check was not run" in grounded_sections(ws.facts)["method_comparison"]
-    assert "randomisation" not in [e["tool"] for e in ws.log.entries]

@@ -72,7 +72,7 @@ def test_slice_perturbation_scores_do_not_depend_on_the_batch_size(net_and_slice
     target = build_target(model, inp, "WT", mask=mask, reduction="mean")
     segments = superpixels(inp.sequences(), inp.brain, n_segments=20)
     z = np.random.default_rng(2).integers(0, 2, size=(37, int(segments.max()) + 1)).astype(np.float64)
-    scores = {b: _Perturber(inp, segments, target.wrapper, b).scores(z, 4.0) for b in (1, 5, 64)}
+    scores = {b: _Perturber(inp, segments, target, b).scores(z, 4.0) for b in (1, 5, 64)}
     np.testing.assert_allclose(scores[1], scores[64], rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(scores[1], scores[5], rtol=RTOL, atol=ATOL)
     settings = dict(num_samples=24, n_bootstrap=100, max_steps=2, n_segments=20, seed=0, mask=mask)

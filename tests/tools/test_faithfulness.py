@@ -119,3 +119,18 @@ def test_an_imputation_that_changes_nothing_is_undefined(case):
     case = outside  # the first four rows are not brain: no ranked pixel matters
     f = faithfulness(target, case, {"any": square_map()}, fractions=(0.1, 0.5), random_maps=1)
     assert set(f.undefined) == {"baseline", "blur"} and f.maps == {}
+
+
+def test_bf16_scoring_gives_the_same_verdicts_and_is_recorded(case):
+    model = SquareEvidence()
+    target = build_target(model, case, "WT")
+    maps = {"true": square_map(), "noise": np.random.default_rng(2).random((SIZE, SIZE))}
+    kw = dict(fractions=(0.05, 0.1, 0.2, 0.4), random_maps=2, seed=0)
+    f32 = faithfulness(target, case, maps, **kw)
+    f16 = faithfulness(target, case, maps, precision="bf16", **kw)
+    assert f32.settings["precision"] == "fp32" and f16.settings["precision"] == "bf16"
+    for name in maps:
+        for imp in ("baseline", "blur"):
+            assert f16.maps[name][imp].score == pytest.approx(f32.maps[name][imp].score, abs=0.02)
+            assert f16.beats_random(name, imp) == f32.beats_random(name, imp)
+    assert f16.beats_random("true", "baseline") is True

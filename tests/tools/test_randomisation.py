@@ -33,3 +33,36 @@ def test_weight_dependent_map_passes_and_input_copy_fails():
     assert d["methods"]["gradcam"]["passes"] is True
     assert len(d["methods"]["gradcam"]["similarity"]) == 3
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # original untouched
+
+
+def test_final_only_is_the_cascades_last_stage_in_two_runs_per_method():
+    torch.manual_seed(0)
+    model = HybridUNetPlusPlus(ModelConfig(decoder_channels=(8, 8, 8, 8, 8), context=0, transformer=None)).eval()
+    volume = np.random.default_rng(1).normal(size=(4, 32, 32, 3)).astype(np.float32)
+    brain = np.ones((32, 32), bool)
+    inp = make_slice_input(volume, 1, 0)
+    mask = np.zeros((32, 32), bool)
+    mask[6:20, 10:26] = True
+    cells = (np.indices((32, 32))[0] // 4) * 8 + np.indices((32, 32))[1] // 4
+    calls = {"n": 0}
+
+    def counted(m):
+        calls["n"] += 1
+        return gradcam(m, inp, "WT", mask=mask, layer="x_0_4").signed
+
+    full = cascading_randomisation(model, {"gradcam": counted}, cells, brain, seed=3).to_dict()
+    assert calls["n"] == 1 + 3
+    calls["n"] = 0
+    intact = gradcam(model, inp, "WT", mask=mask, layer="x_0_4").signed
+    fast = cascading_randomisation(model, {"gradcam": counted}, cells, brain, seed=3, final_only=True,
+                                   originals={"gradcam": intact}).to_dict()
+    assert calls["n"] == 1  # the intact map was reused, one randomised run
+    assert fast["stages"] == ["all_layers"] and fast["settings"]["final_only"] is True
+    assert fast["settings"]["groups"] == full["stages"] and fast["settings"]["reused_originals"] == ["gradcam"]
+    assert "every layer at once" in fast["test"] and "cascading" in full["test"]
+    # the same weights as the cascade's last stage, so the same similarity and verdict
+    assert fast["methods"]["gradcam"]["similarity"][0] == full["methods"]["gradcam"]["similarity"][-1]
+    assert fast["methods"]["gradcam"]["passes"] == full["methods"]["gradcam"]["passes"]
+    # a different seed gives different random weights (the equality above is not trivial)
+    other = cascading_randomisation(model, {"gradcam": counted}, cells, brain, seed=4, final_only=True).to_dict()
+    assert other["methods"]["gradcam"]["similarity"][0] != full["methods"]["gradcam"]["similarity"][-1]

@@ -86,3 +86,29 @@ def test_build_target_uses_prediction_and_raises_when_empty():
         build_target(model, inp, "ET")
     explicit = build_target(model, inp, "ET", mask=np.eye(30, dtype=bool))
     assert explicit.pixels == 30 and explicit.score == pytest.approx(-150.0)
+
+
+def test_bf16_scoring_is_close_to_fp32_and_reduces_in_float32():
+    from medbrain.model.config import ModelConfig
+    from medbrain.model.hybrid import HybridUNetPlusPlus
+    from medbrain.tools.base import AttributionError
+
+    torch.manual_seed(0)
+    model = HybridUNetPlusPlus(ModelConfig(decoder_channels=(8, 8, 8, 8, 8), context=0, transformer=None)).eval()
+    volume = np.random.default_rng(2).normal(size=(4, 32, 32, 1)).astype(np.float32)
+    inp = make_slice_input(volume, 0, 0)
+    target = build_target(model, inp, "WT", mask=np.ones((32, 32), bool))
+    batch = torch.cat([inp.tensor, 0.5 * inp.tensor, torch.zeros_like(inp.tensor)])
+    fp32 = target.scores(batch)
+    bf16 = target.scores(batch, "bf16")
+    assert fp32.dtype == bf16.dtype == torch.float32 and bf16.shape == (3,)
+    assert float(fp32[0]) == pytest.approx(target.score, rel=1e-5)
+    assert target.clean_score(inp.tensor) == target.score  # fp32: the stored clean score itself
+    assert target.clean_score(inp.tensor, "bf16") == pytest.approx(float(bf16[0]), rel=1e-6)
+    # bf16 keeps about three significant digits per logit; the summed target stays close
+    assert torch.allclose(bf16, fp32, rtol=0.02, atol=0.05 * 32 * 32)
+    assert not torch.equal(bf16, fp32)  # it really ran in another precision
+    scored = target.evaluate(lambda a, b: batch[a:b], 3, batch_size=2, precision="bf16")
+    assert np.allclose(scored, bf16.double().numpy())
+    with pytest.raises(AttributionError, match="precision must be one of fp32, bf16"):
+        target.scores(batch, "fp16")

@@ -158,3 +158,14 @@ def test_runs_with_the_input_on_cuda(case):
     result = slice_lime(model.cuda(), gpu, "WT", seed=0, sigmas=(0.0, 4.0), **FAST)
     cpu = slice_lime(model.cpu(), inp, "WT", seed=0, sigmas=(0.0, 4.0), **FAST)
     assert result.sigma == cpu.sigma and np.array_equal(result.retained, cpu.retained)
+
+
+def test_bf16_scoring_keeps_the_explanation_and_is_recorded(case):
+    model, inp = case
+    fp32 = slice_lime(model, inp, "WT", seed=0, **FAST)
+    bf16 = slice_lime(model, inp, "WT", seed=0, precision="bf16", **FAST)
+    assert fp32.settings["precision"] == "fp32" and bf16.settings["precision"] == "bf16"
+    assert np.array_equal(fp32.retained, bf16.retained) and fp32.sigma == bf16.sigma
+    assert np.array_equal(np.sign(fp32.coefficients), np.sign(bf16.coefficients))
+    assert np.corrcoef(fp32.coefficients, bf16.coefficients)[0, 1] > 0.99
+    assert not np.array_equal(fp32.coefficients, bf16.coefficients)  # the scores did change precision

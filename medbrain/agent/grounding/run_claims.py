@@ -1,6 +1,6 @@
 """Claims about how the case was processed: what ran, with which settings, and who reviewed it.
 
-"The randomisation check passed" (it ran only with ``--budget full``), "inference ran in fp32"
+"The randomisation check passed" (when it did not run), "inference ran in fp32"
 (the segmentation records its precision), "no clean-up was applied" (the clean-up records
 what it removed), "this is a synthetic case", "diffusion-weighted imaging was used" (the
 model reads T1, T1ce, T2 and FLAIR only), "IG used a blurred baseline" (its baseline is
@@ -75,7 +75,7 @@ def _randomisation(s: str, cat: FactCatalogue) -> list[Claim]:
         ran = isinstance(rand, dict) and bool(rand.get("run"))
         if not ran:
             claims.append(make_claim("relation", m.group(0) + " result", False,
-                                     "the randomisation check was not run (it runs with --budget full)"))
+                                     "the randomisation check was not run for this report"))
             continue
         passed, failed = set(rand.get("passed") or []), set(rand.get("failed") or [])
         shown = f"passed: {', '.join(map(display_word, passed)) or 'none'}; failed: {', '.join(map(display_word, failed)) or 'none'}"
