@@ -7,7 +7,7 @@ number of cases. ``--write-weights`` stores the table as ``validation.by_sequenc
 shipped model's JSON, which is where ``segment``, ``explain`` and ``report`` read the
 expected accuracy of a case with missing sequences from.
 
-    python benchmarks/subset_accuracy.py [--write-weights medbrain/weights/medbrain-hybrid-default.json]
+    python benchmarks/subset_accuracy.py [--steps 2400|800] [--write-weights medbrain/weights/medbrain-hybrid-default.json]
 """
 
 from __future__ import annotations
@@ -25,14 +25,17 @@ from medbrain.io import atomic_write_json
 from medbrain.labels import REGIONS
 
 RESULTS = Path(__file__).parent / "results"
-#: (rows file, subsets taken from it). The all-four row is the original fold models'; the
-#: T2 + FLAIR rows come from folds retrained later with the same command and seed.
-SOURCES: list[tuple[str, tuple[str, ...]]] = [
-    ("cv_folds.json", ("all", "flair+t1ce", "flair")),
-    ("cv_folds_subsets_partial.json", ("t1ce", "t1+t1ce+t2")),
-    ("cv_folds_t2flair_folds01.json", ("t2+flair",)),
-    ("cv_folds_t2flair_fold2.json", ("t2+flair",)),
-]
+ALL_SUBSETS = ("all", "flair+t1ce", "flair", "t1ce", "t1+t1ce+t2", "t2+flair")
+#: Per training budget (steps per fold model): (rows file, subsets taken from it). At 800 steps
+#: the all-four row is the original fold models' and the T2 + FLAIR rows come from folds
+#: retrained later with the same command and seed; at 2,400 one run measured every subset.
+SOURCES: dict[int, list[tuple[str, tuple[str, ...]]]] = {
+    2400: [("cv_folds_2400.json", ALL_SUBSETS)],
+    800: [("cv_folds.json", ("all", "flair+t1ce", "flair")),
+          ("cv_folds_subsets_partial.json", ("t1ce", "t1+t1ce+t2")),
+          ("cv_folds_t2flair_folds01.json", ("t2+flair",)),
+          ("cv_folds_t2flair_fold2.json", ("t2+flair",))],
+}
 
 
 def subset_key(subset: str) -> str:
@@ -40,9 +43,10 @@ def subset_key(subset: str) -> str:
     return subset_name(MODALITIES if subset == "all" else subset.split("+"))
 
 
-def load_rows(results: Path = RESULTS) -> list[dict]:
+def load_rows(results: Path = RESULTS, steps: int = 2400) -> list[dict]:
+    """The stored held-out rows of the fold models trained for ``steps`` steps."""
     rows: list[dict] = []
-    for name, subsets in SOURCES:
+    for name, subsets in SOURCES[steps]:
         path = results / name
         if path.is_file():
             rows += [r for r in json.loads(path.read_text()) if r["subset"] in subsets]
@@ -67,10 +71,12 @@ def subset_table(rows: list[dict]) -> dict[str, dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--steps", type=int, choices=sorted(SOURCES), default=2400,
+                    help="Training budget of the fold models whose rows to read (default: 2,400 steps).")
     ap.add_argument("--write-weights", type=Path, default=None, help="Weights JSON to store the table in.")
     args = ap.parse_args()
-    table = subset_table(load_rows(args.results))
-    shown = Table(title="Expected Dice by sequences present (held-out fold models; mean ± sd over folds)")
+    table = subset_table(load_rows(args.results, args.steps))
+    shown = Table(title=f"Expected Dice by sequences present (held-out fold models, {args.steps} steps; mean ± sd over folds)")
     for col in ("sequences", "cases", "folds", *(f"Dice {r}" for r in REGIONS)):
         shown.add_column(col, justify="right")
     for key, entry in table.items():
@@ -81,8 +87,8 @@ def main() -> None:
         meta = json.loads(args.write_weights.read_text())
         meta.setdefault("validation", {})["by_sequences"] = {
             "method": ("3-fold cross-validation over the 27 shared cases (fold models: the shipped recipe at "
-                       "800 steps); a missing sequence is blanked after z-scoring, as inference does"),
-            "command": "python benchmarks/subset_accuracy.py",
+                       f"{args.steps} steps); a missing sequence is blanked after z-scoring, as inference does"),
+            "command": f"python benchmarks/subset_accuracy.py --steps {args.steps}",
             "subsets": table}
         atomic_write_json(args.write_weights, meta)
         print(f"Wrote validation.by_sequences into {args.write_weights}")

@@ -69,7 +69,7 @@ def compact_facts(facts: dict[str, Any]) -> dict[str, Any]:
         }
         rand = comp.get("randomisation")
         if isinstance(rand, dict):
-            out["comparison"]["randomisation"] = _pick(rand, ("run", "passed", "failed"))
+            out["comparison"]["randomisation"] = _pick(rand, ("run", "passed", "failed", "untestable"))
     conf = facts.get("confidence") or {}
     if conf:
         out["confidence"] = {

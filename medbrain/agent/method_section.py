@@ -138,6 +138,9 @@ def randomisation_lines(comp: dict[str, Any]) -> list[str]:
     if rand.get("failed"):
         lines.append(f"Randomisation check failed (maps barely change with random weights, so they do not "
                      f"reflect what the model learned): {_names(rand['failed'])}.")
+    if rand.get("untestable"):
+        lines.append(f"Randomisation check not applicable (the map on the trained model is empty, so there is "
+                     f"nothing to compare): {_names(rand['untestable'])}.")
     return lines
 
 

@@ -19,6 +19,9 @@ The original maps are recomputed with the same explainers (same settings) on the
 model, so a similarity drop measures the weights, not a change of settings.
 
 A constant randomised map (e.g. an all-zero Grad-CAM) has no rank order: similarity 0.
+A method whose map on the *intact* model is constant over the brain (e.g. an empty attention
+map) cannot be tested at all: it is ``untestable``, neither passed nor failed (a similarity of
+0 would otherwise read as a pass).
 ``passes``: the pooled |map| similarity after the last stage is below ``MAX_SIMILARITY``
 (0.5); ``passes_signed``: the signed pixel similarity is (a signed method can fail the first
 and pass the second: its magnitudes follow the input, its signs the weights).
@@ -93,12 +96,14 @@ class Randomisation:
     similarity: dict[str, list[dict[str, float]]]  # method -> one entry per stage
     seconds: float
     settings: dict[str, Any] = field(default_factory=dict)
+    untestable: set[str] = field(default_factory=set)  # methods whose intact map is constant over the brain
 
     def passes(self, method: str) -> bool:
-        return bool(self.similarity[method][-1]["spearman_abs"] < MAX_SIMILARITY)
+        return method not in self.untestable and bool(self.similarity[method][-1]["spearman_abs"] < MAX_SIMILARITY)
 
     def passes_signed(self, method: str) -> bool:
-        return bool(self.similarity[method][-1]["spearman_pixels_signed"] < MAX_SIMILARITY)
+        return method not in self.untestable and bool(
+            self.similarity[method][-1]["spearman_pixels_signed"] < MAX_SIMILARITY)
 
     def to_dict(self) -> dict[str, Any]:
         final_only = bool(self.settings.get("final_only"))
@@ -110,10 +115,13 @@ class Randomisation:
             "max_similarity": MAX_SIMILARITY,
             "methods": {m: {"similarity": [{k: round(v, 4) for k, v in s.items()} for s in sims],
                             "final_spearman_abs": round(sims[-1]["spearman_abs"], 4),
-                            "passes": self.passes(m), "passes_signed": self.passes_signed(m)}
+                            "passes": self.passes(m), "passes_signed": self.passes_signed(m),
+                            **({"untestable": "its map on the intact model is constant (empty): nothing to compare"}
+                               if m in self.untestable else {})}
                         for m, sims in self.similarity.items()},
             "passed": sorted(m for m in self.similarity if self.passes(m)),
-            "failed": sorted(m for m in self.similarity if not self.passes(m)),
+            "failed": sorted(m for m in self.similarity if not self.passes(m) and m not in self.untestable),
+            "untestable": sorted(self.untestable),
             "seconds": round(self.seconds, 2),
             "settings": dict(self.settings),
         }
@@ -139,6 +147,7 @@ def cascading_randomisation(model: nn.Module, explainers: Mapping[str, Explainer
         intact = {m: np.asarray(known[m] if m in known else f(model), dtype=np.float64)
                   for m, f in explainers.items()}
     base = {m: (pool(np.abs(v), cells), np.abs(v)[within], v[within]) for m, v in intact.items()}
+    empty = {m for m, v in intact.items() if v[within].size == 0 or np.ptp(v[within]) == 0}
     sims: dict[str, list[dict[str, float]]] = {m: [] for m in explainers}
     # (stage name, [(group modules, seed)]): the cascade adds one group per stage
     plan = [(name, [(modules, seed + i)]) for i, (name, modules) in enumerate(groups)]
@@ -160,4 +169,5 @@ def cascading_randomisation(model: nn.Module, explainers: Mapping[str, Explainer
         del work
     return Randomisation([p[0] for p in plan], sims, clock["seconds"] + first["seconds"],
                          {"seed": int(seed), "reinitialisation": "reset_parameters", "final_only": bool(final_only),
-                          "groups": [g[0] for g in groups], "reused_originals": sorted(set(known) & set(explainers))})
+                          "groups": [g[0] for g in groups], "reused_originals": sorted(set(known) & set(explainers))},
+                         empty)

@@ -98,6 +98,19 @@ def test_randomisation_result_and_slice_reliability_are_reported():
     assert "SLICE did not pass its own checks" in text and "SLICE stability score" not in text
 
 
+def test_a_method_with_an_empty_map_is_untestable_not_passed():
+    import copy
+
+    facts = copy.deepcopy(_real_facts()[0])
+    facts["comparison"]["randomisation"] = {"run": True, "passed": ["gradcam"], "failed": ["integrated_gradients"],
+                                            "untestable": ["attention"]}
+    text = grounded_sections(facts)["method_comparison"]
+    line = next(x for x in text.splitlines() if "not applicable" in x)
+    assert "attention rollout" in line and "empty" in line
+    assert "attention" not in text.split("Randomisation check passed")[1].splitlines()[0]
+    assert verify_text(line, facts).status != "failed", verify_text(line, facts).findings()
+
+
 def test_likely_undersegmentation_is_named_in_confidence_and_recommendations():
     import copy
 

@@ -59,13 +59,17 @@ def test_fast_budget_runs_the_last_stage_of_the_randomisation_check(tmp_path):
     ws.load(tiny_case(tmp_path / "data", "Fast", seed=5))
     ws.segment()
     z = ws.default_slice("WT")
-    for method in ("gradcam", "integrated_gradients"):
+    for method in ("gradcam", "integrated_gradients", "slice"):
         ws.explain(method, "WT", z)
+    sl = ws.facts["explanations"]["slice"]
+    assert sl["consistency"]["runs"] == 2 and sl["consistency"]["seeds"] == [0, 1]  # two seeds in fast too
+    assert sl["settings"]["precision"] == ws.scoring_precision
     comp = ws.compare()
+    assert comp["faithfulness"]["settings"]["precision"] == ws.scoring_precision
     rnd = comp["randomisation"]
     assert rnd["run"] is True and rnd["stages"] == ["all_layers"] and rnd["settings"]["final_only"] is True
-    assert set(rnd["methods"]) == {"gradcam", "integrated_gradients"}
-    assert set(rnd["passed"]) | set(rnd["failed"]) == {"gradcam", "integrated_gradients"}
+    assert set(rnd["methods"]) == {"gradcam", "integrated_gradients", "slice"}
+    assert set(rnd["passed"]) | set(rnd["failed"]) == {"gradcam", "integrated_gradients", "slice"}
     # Grad-CAM's map was computed with the check's settings and is reused; IG's settings differ (16 steps)
     assert rnd["settings"]["reused_originals"] == ["gradcam"]
     assert "fully randomised network only" in grounded_sections(ws.facts)["method_comparison"]

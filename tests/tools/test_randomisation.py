@@ -25,9 +25,12 @@ def test_weight_dependent_map_passes_and_input_copy_fails():
     explainers = {
         "gradcam": lambda m: gradcam(m, inp, "WT", mask=mask, layer="x_0_4").signed,
         "input_copy": lambda m: inp.sequences()[3],  # ignores the model: must fail
+        "empty": lambda m: np.zeros((32, 32), np.float32),  # no map on the intact model: cannot be tested
     }
     res = cascading_randomisation(model, explainers, cells, brain, seed=0)
     d = res.to_dict()
+    assert d["methods"]["empty"]["passes"] is False and d["methods"]["empty"]["passes_signed"] is False
+    assert d["untestable"] == ["empty"] and "empty" not in d["passed"] + d["failed"]  # similarity 0 is no pass
     assert d["stages"] == [name for name, _ in stage_groups(model)] == ["segmentation_head", "decoder", "encoder"]
     assert d["methods"]["input_copy"]["passes"] is False and d["methods"]["input_copy"]["final_spearman_abs"] == 1.0
     assert d["methods"]["gradcam"]["passes"] is True
