@@ -6,10 +6,12 @@ sentence is checked on its own:
 - every number is bound to the quantity its words name (region, method, sequence,
   structure, side, measure word, unit) and must match that fact at the precision written;
   a number with no recognisable quantity fails (:mod:`medbrain.agent.grounding.number_binding`);
-- sides, midline, anatomy, sub-regions, methods, relation claims, dominant sequence and
-  confidence words are checked against the facts (``location_claims``, ``method_claims``,
-  ``confidence_claims``, ``location_relations``, ``method_relations``,
-  ``reliability_claims``, ``threshold_relations``, ``run_claims`` in :mod:`medbrain.agent.grounding`); clinical content (diagnosis,
+- sides, midline, anatomy, atlas coverage, sub-regions, methods, relation claims (agreement,
+  controls, chance, pointing game, signs), dominant sequence and confidence words are checked
+  against the facts (``location_claims``, ``method_claims``, ``agreement_claims``,
+  ``dominance_claims``, ``confidence_claims``, ``location_relations``, ``method_relations``,
+  ``localisation_claims``, ``sign_claims``, ``reliability_claims``, ``threshold_relations``,
+  ``run_claims`` in :mod:`medbrain.agent.grounding`); clinical content (diagnosis,
   grade, markers, prognosis, treatment, drugs, referrals, identifiers, prior-scan
   comparisons), meta text, unknown proper names and mixed-script words fail
   (:mod:`medbrain.agent.grounding.content_claims`).
@@ -25,21 +27,24 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from medbrain.agent.grounding.case_claims import check_case_claims
 from medbrain.agent.grounding.claim import Claim
 from medbrain.agent.grounding.confidence_claims import check_confidence
 from medbrain.agent.grounding.content_claims import check_clinical, check_meta, check_names
 from medbrain.agent.grounding.input_claims import check_input_sequences
-from medbrain.agent.grounding.location_claims import check_anatomy, check_sides, check_subregions
+from medbrain.agent.grounding.location_claims import check_anatomy, check_atlas_coverage, check_sides, check_subregions
 from medbrain.agent.grounding.location_relations import (
     check_compound_lobes, check_focality, check_laterality, check_structure_comparisons, check_structure_rank, check_subregion_proportions,
 )
+from medbrain.agent.grounding.localisation_claims import check_localisation
 from medbrain.agent.grounding.method_claims import check_methods, check_sequences
 from medbrain.agent.grounding.method_relations import check_method_results, check_sequence_relations
 from medbrain.agent.grounding.number_binding import check_sentence_numbers
 from medbrain.agent.grounding.number_context import SentenceContext
 from medbrain.agent.grounding.ratio_relations import check_multiples
 from medbrain.agent.grounding.reliability_claims import check_reliability
-from medbrain.agent.grounding.run_claims import check_run_claims
+from medbrain.agent.grounding.run_claims import check_randomisation_followup, check_run_claims
+from medbrain.agent.grounding.sign_claims import check_signs
 from medbrain.agent.grounding.size_analogies import check_size_analogies
 from medbrain.agent.grounding.text import normalise, split_sentences
 from medbrain.agent.grounding.threshold_relations import check_threshold_relations
@@ -124,7 +129,8 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
                   check_laterality, check_structure_rank, check_subregion_proportions,
                   check_method_results, check_reliability, check_compound_lobes,
                   check_sequence_relations, check_input_sequences, check_run_claims, check_focality,
-                  check_size_analogies, check_structure_comparisons):
+                  check_size_analogies, check_structure_comparisons, check_case_claims, check_localisation,
+                  check_signs, check_atlas_coverage):
         result.claims.extend(check(sentence, cat))
     result.claims.extend(check_threshold_relations(sentence, verdicts, cat))
     result.claims.extend(check_multiples(sentence, verdicts, cat))
@@ -141,9 +147,13 @@ def verify_text(text: str, facts: dict | FactCatalogue) -> VerificationResult:
                                   "right-to-left overrides reorder what a reader sees"))
     clean = normalise(text)
     carried: str | None = None
+    previous = ""
     for sentence in split_sentences(clean):
         pronoun_led = bool(_PRONOUN_RE.match(sentence.text))
-        result.sentences.append(verify_sentence(sentence.text, cat, carried if pronoun_led else None))
+        verdict = verify_sentence(sentence.text, cat, carried if pronoun_led else None)
+        verdict.claims.extend(check_randomisation_followup(sentence.text, previous, cat))
+        result.sentences.append(verdict)
+        previous = sentence.text
         regions = SentenceContext(sentence.text).regions
         if regions:
             carried = regions[-1][1]

@@ -37,6 +37,7 @@ PREPROCESSING = {
     "modalities": ["t1", "t1ce", "t2", "flair"],
 }
 LABEL_CONVENTION = "internal: 0 background, 1 NCR, 2 ED, 4 ET; regions WT, TC, ET"
+NORM_STATISTICS = ("running_mean", "running_var")
 
 
 @dataclass
@@ -76,6 +77,30 @@ def _pair(path: str | Path) -> tuple[Path, Path]:
     return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
 
 
+def _stored_tensors(model: HybridUNetPlusPlus, dtype: torch.dtype | None) -> tuple[dict[str, torch.Tensor], list[str]]:
+    """The tensors to write and the float keys kept in float32 although ``dtype`` was asked for.
+
+    Normalisation statistics (``running_mean``/``running_var``) always stay float32, and so
+    does any tensor the cast would overflow: a BatchNorm variance above 65,504 becomes inf in
+    float16, which silently zeroes that layer's input (the shipped model of 2026-12-02 lost
+    its whole bottleneck path that way). A non-finite tensor is refused outright.
+    """
+    tensors, kept = {}, []
+    for key, value in model.trainable_state_dict().items():
+        value = value.detach().cpu()
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            raise CheckpointError(f"{key} holds NaN or inf values; refusing to save a broken network.")
+        if dtype is not None and value.is_floating_point() and value.dtype != dtype:
+            cast = value.to(dtype)
+            if key.endswith(NORM_STATISTICS) or not torch.isfinite(cast).all():
+                kept.append(key)
+                value = value.float()
+            else:
+                value = cast
+        tensors[key] = value.contiguous()
+    return tensors, kept
+
+
 def save_checkpoint(
     model: HybridUNetPlusPlus,
     path: str | Path,
@@ -83,18 +108,15 @@ def save_checkpoint(
     metadata: dict[str, Any] | None = None,
     dtype: torch.dtype | None = None,
 ) -> Path:
-    """Write ``path``(.safetensors + .json) atomically; ``dtype=torch.float16`` halves the size.
+    """Write ``path``(.safetensors + .json) atomically; ``dtype=torch.float16`` halves the size
+    (normalisation statistics and tensors the cast would overflow stay float32, listed in
+    the JSON's ``float32_tensors``).
 
     Returns the path of the safetensors file.
     """
     weights_path, json_path = _pair(path)
     weights_path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {}
-    for key, value in model.trainable_state_dict().items():
-        value = value.detach().cpu()
-        if dtype is not None and value.is_floating_point():
-            value = value.to(dtype)
-        tensors[key] = value.contiguous()
+    tensors, kept = _stored_tensors(model, dtype)
     fd, tmp = tempfile.mkstemp(dir=weights_path.parent, prefix=f".{weights_path.name}.", suffix=".tmp")
     os.close(fd)
     save_file(tensors, tmp, metadata={"format": FORMAT})
@@ -112,6 +134,7 @@ def save_checkpoint(
         "label_convention": LABEL_CONVENTION,
         "weights_sha256": _sha256(weights_path),
         "weights_dtype": str(dtype or torch.float32).replace("torch.", ""),
+        **({"float32_tensors": kept} if kept else {}),
         "parameters": model.parameter_counts(),
         **(metadata or {}),
     }
@@ -206,6 +229,11 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu", ver
     for key, value in tensors.items():
         if value.shape != own[key].shape:
             raise CheckpointError(f"{weights_path.name}: {key} has shape {tuple(value.shape)}, expected {tuple(own[key].shape)}.")
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            raise CheckpointError(
+                f"{weights_path.name}: {key} holds NaN or inf values ({int((~torch.isfinite(value)).sum())} of "
+                f"{value.numel()}), which silently breaks the network; refused. Fix: re-export it from the "
+                "float32 run checkpoint with `medbrain train export` (it keeps such tensors in float32).")
         tensors[key] = value.to(own[key].dtype)
     model.load_state_dict(tensors, strict=False)
     model.to(device).eval()

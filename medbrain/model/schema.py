@@ -60,6 +60,7 @@ class CheckpointDoc(BaseModel):
     transformer: TransformerRef | None = None
     weights_sha256: str | None = Field(None, pattern=SHA256)
     weights_dtype: Literal["float32", "float16", "bfloat16"] | None = None
+    float32_tensors: list[str] = Field(default_factory=list)  # kept float32 in a float16 file (norm statistics, overflow)
     postprocessing: PostProcessingSpec = Field(default_factory=PostProcessingSpec)
     integrity: Literal["sha256", "user-owned"] = "sha256"
     preprocessing: dict[str, Any] | None = None

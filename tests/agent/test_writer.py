@@ -109,6 +109,9 @@ def test_a_method_with_an_empty_map_is_untestable_not_passed():
     assert "attention rollout" in line and "empty" in line
     assert "attention" not in text.split("Randomisation check passed")[1].splitlines()[0]
     assert verify_text(line, facts).status != "failed", verify_text(line, facts).findings()
+    for said in ("Attention rollout passed the randomisation check.", "Attention rollout failed the randomisation check."):
+        assert not verify_text(said, facts).passed, said  # an empty map is neither
+    assert verify_text("Grad-CAM passed the randomisation check.", facts).passed
 
 
 def test_likely_undersegmentation_is_named_in_confidence_and_recommendations():

@@ -110,3 +110,43 @@ def test_torchvision_encoder_weights_load_strict(tmp_path):
     bad = HybridUNetPlusPlus(ModelConfig(encoder="resnet34", decoder_channels=SMALL, context=0, transformer=None))
     with pytest.raises(CheckpointError, match="does not fit"):
         load_encoder_weights(bad, tmp_path / "r18.safetensors")
+
+
+def _with_large_variance(model: HybridUNetPlusPlus, value: float) -> HybridUNetPlusPlus:
+    """A copy whose first decoder BatchNorm has a variance float16 cannot hold (as training produced)."""
+    import copy
+
+    big = copy.deepcopy(model)
+    bn = big.net.decoder.blocks["x_0_0"].conv1[1]
+    bn.running_var.fill_(value)
+    bn.running_mean.fill_(30.0)
+    return big
+
+
+def test_fp16_export_keeps_norm_statistics_in_float32(hybrid, tmp_path):
+    big = _with_large_variance(hybrid, 2.0e6)  # > 65,504: inf in float16, which zeroes that layer's signal
+    path = save_checkpoint(big, tmp_path / "half", dtype=torch.float16)
+    stored = __import__("safetensors.torch", fromlist=["load_file"]).load_file(str(path))
+    key = "net.decoder.blocks.x_0_0.conv1.1.running_var"
+    assert stored[key].dtype == torch.float32 and torch.isfinite(stored[key]).all()
+    assert stored["net.decoder.blocks.x_0_0.conv1.0.weight"].dtype == torch.float16  # weights still halved
+    doc = json.loads(path.with_suffix(".json").read_text())
+    assert key in doc["float32_tensors"] and all(k.endswith(("running_mean", "running_var")) for k in doc["float32_tensors"])
+    loaded = load_checkpoint(path)
+    x = torch.randn(1, 4, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.model(x), big(x), rtol=1e-2, atol=1e-2)
+
+
+def test_non_finite_weights_are_refused_on_save_and_on_load(hybrid, tmp_path):
+    broken = _with_large_variance(hybrid, float("inf"))
+    with pytest.raises(CheckpointError, match="running_var holds NaN or inf"):
+        save_checkpoint(broken, tmp_path / "b")
+    path = save_checkpoint(hybrid, tmp_path / "ok")  # then break the file the way a float16 cast did
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(path))
+    tensors["net.decoder.blocks.x_0_0.conv1.1.running_var"] = torch.full((16,), float("inf"))
+    save_file(tensors, str(path), metadata={"format": "medbrain-checkpoint/1"})
+    with pytest.raises(CheckpointError, match=r"x_0_0\.conv1\.1\.running_var holds NaN or inf values \(16 of 16\)"):
+        load_checkpoint(path, verify_hash=False)

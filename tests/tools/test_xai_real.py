@@ -45,8 +45,11 @@ def test_every_method_scored_on_one_target_with_controls(real_slice):
     faith_settings = {"fractions": (0.05, 0.2), "random_maps": 1}
     rec, maps, faith = evaluate_slice(model, inp, target, "WT", TINY, truth[..., z], faith_settings, z=z)
     assert set(maps) == set(TINY) and set(faith.maps) == set(TINY)
+    # an imputation that barely lowers the target when it fills the whole brain has no curves, and says why
+    assert set(faith.undefined) <= {"blur"} and all("barely lowers the target" in v for v in faith.undefined.values())
     for m in TINY:
-        for imp in ("baseline", "blur"):
+        assert set(faith.maps[m]) == {"baseline", "blur"} - set(faith.undefined)
+        for imp in faith.maps[m]:
             c = faith.maps[m][imp]
             assert c.deletion[0] == 1.0 and c.insertion[-1] == 1.0 and len(c.deletion) == 4
             assert rec.margins[m][imp] == pytest.approx(c.score - faith.random_score(imp)[0])

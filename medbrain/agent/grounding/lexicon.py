@@ -117,7 +117,7 @@ ORDINAL_PLACES = {"first": 0, "top": 0, "second": 1, "third": 2, "fourth": 3, "f
 CONCEPT_TERMS: dict[str, str] = {
     "volume": "volume", "volumes": "volume",
     "voxel": "voxels", "voxels": "voxels",
-    "lesion": "lesions", "lesions": "lesions", "components": "lesions",
+    "lesion": "lesions", "lesions": "lesions", "components": "lesions", "component": "lesions",
     "foci": "lesions", "focus": "lesions", "connected lesions": "lesions", "separate lesions": "lesions",
     "slice": "slice", "slices": "slice", "axial slice": "slice", "section": "slice",
     "area": "area", "cross-section": "area", "cross section": "area", "cross-sectional area": "area",
@@ -131,8 +131,8 @@ CONCEPT_TERMS: dict[str, str] = {
     "entropy": "entropy",
     "spearman": "spearman", "rank correlation": "spearman", "correlation": "spearman", "correlate": "spearman",
     "iou": "iou", "overlap": "iou", "intersection over union": "iou", "top pixels": "iou", "top-10%": "iou",
-    "agreement": "agreement", "flip agreement": "dice", "test-time agreement": "dice",
-    "flip test-time agreement": "dice", "flip-tta agreement": "dice",
+    "agreement": "agreement", "flip agreement": "tta", "test-time agreement": "tta",
+    "flip test-time agreement": "tta", "flip-tta agreement": "tta",
     "energy": "energy",
     "deletion": "deletion", "insertion": "insertion", "auc": "auc", "area under": "auc",
     "share": "share", "contribution": "share", "contributed": "share", "attribution": "share",
@@ -157,22 +157,33 @@ CONCEPT_TERMS: dict[str, str] = {
     "faithfulness": "faithfulness", "faithfulness score": "faithfulness",
     "fidelity": "fidelity", "adjusted r²": "fidelity", "adjusted r2": "fidelity", "r²": "fidelity", "r2": "fidelity", "r-squared": "fidelity",
     "test-time augmentation": "tta", "floor": "threshold", "cut-off": "threshold", "cutoff": "threshold",
-    "limit": "threshold", "cut-point": "threshold",
+    "limit": "threshold", "cut-point": "threshold", "tolerance": "threshold",
+    "similarity": "similarity", "similarities": "similarity", "variant": "variants", "variants": "variants",
     "cell": "cells", "cells": "cells", "seed": "seeds", "seeds": "seeds",
     # metrics no tool reports: a number said to be one of them has no fact
     "sensitivity": "unreported", "specificity": "unreported", "recall": "unreported", "hausdorff": "unreported",
-    "hausdorff distance": "unreported", "hd95": "unreported", "jaccard": "unreported", "ppv": "unreported",
+    "hausdorff distance": "unreported", "hd95": "unreported", "ppv": "unreported",
     "npv": "unreported", "f1": "unreported", "f1 score": "unreported", "positive predictive value": "unreported",
     "false positive rate": "unreported", "auroc": "unreported", "auc-roc": "unreported", "roc auc": "unreported", "specificities": "unreported", "sensitivities": "unreported",
     "removed": "removed", "relabelled": "removed", "relabeled": "removed", "discarded": "removed",
     "post-processing": "cleanup", "postprocessing": "cleanup", "clean-up": "cleanup", "cleanup": "cleanup",
     # flip agreement is a Dice between the flipped predictions
-    "augmentation agreement": "dice", "test-time augmentation agreement": "dice", "tta agreement": "dice",
+    "augmentation agreement": "tta", "test-time augmentation agreement": "tta", "tta agreement": "tta",
     "speck": "lesions", "specks": "lesions", "satellite": "lesions", "satellites": "lesions",
     "grid": "grid", "matrix": "grid", "image size": "grid", "array": "grid",
     "spacing": "spacing", "isotropic": "spacing", "voxel size": "spacing", "resolution": "spacing",
     "ratio": "ratio", "mass ratio": "ratio", "chance": "chance", "chance level": "chance", "fraction": "fraction",
     "binarisation": "probability", "binarization": "probability",  # the cut on the predicted probability
+    "pixel": "pixels", "pixels": "pixels", "draw": "draws", "draws": "draws", "forward pass": "passes",
+    "forward passes": "passes", "correlates": "spearman", "correlated": "spearman", "jaccard": "jaccard",
+    "sigma": "sigma", "sigmas": "sigma", "σ": "sigma", "tried": "tried", "candidate": "tried", "candidates": "tried",
+    "bar": "threshold", "dropped": "removed", "deleted": "removed", "eliminated": "removed",
+    "away from": "outside", "far from": "outside", "elsewhere": "outside",
+    # Dice is the overlap with the reference, as opposed to the overlap of two methods' top pixels
+    "overlap with the reference": "dice", "overlap with the ground truth": "dice", "overlap with the ground-truth": "dice",
+    "overlap with the reference segmentation": "dice", "reference overlap": "dice",
+    "slice thickness": "spacing", "thickness": "spacing", "voxel spacing": "spacing",
+    "connectivity": "connectivity", "segments": "segments", "band": "band",
 }
 # Words that are neither concepts nor facts but frame a number as a fraction of the tumour.
 PERCENT_OF_TUMOUR_RE = re.compile(
@@ -225,7 +236,7 @@ CLINICAL_CLASSES: dict[str, list[str]] = {
              r"\w+(?:mab|nib|platin|zolomide|mustine|azepam|olol|pril|sartan|statin)\b", r"\bmg\b", r"\bmilligram\w*",
              r"\bdose\w*", r"\bdosage\b", r"\banticonvulsant\w*", r"\bantiepileptic\w*", r"\bmedication\w*",
              r"\bdrug\w*", r"\bprescri\w*"],
-    "referral": [r"\brefer(?:s|red|ring|ral|rals)?\b", r"\bconsult\w*", r"\bneuro-?oncolog\w*", r"\boncolog\w*", r"\bspecialist\w*",
+    "referral": [r"\breferrals?\b", r"\brefer(?:s|red|ring)?\b(?!\s+to\s+(?:the|a|an|its|their|this|these|that|those|each|one|both|all)\b(?!\s+(?:[\w-]+\s+){0,2}(?:specialists?|oncologists?|neuro\w*|surgeons?|teams?|clinics?|services?|doctors?|physicians?|consultants?|mdt|centres?|centers?|units?|hospitals?|departments?)\b))", r"\bconsult\w*", r"\bneuro-?oncolog\w*", r"\boncolog\w*", r"\bspecialist\w*",
                  r"\bmultidisciplinary\b", r"\bmdt\b", r"\bsecond opinion\b", r"\bneurologist\w*"],
     "prior_comparison": [
         r"\b(?:previous|prior|earlier|last|baseline|preceding|old|older|initial|pre-?operative|post-?operative) "
@@ -248,6 +259,10 @@ CLINICAL_CLASSES: dict[str, list[str]] = {
                    r"\binstitute\b", r"\bscanned (?:on|at)\b", r"\bacquired (?:on|at)\b",
                    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d",
                    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)\w*\b"],
+    # radiological signs read off the images: no tool assesses them
+    "imaging_sign": [r"\b(?:t2[- ]flair\s+)?mismatch sign\b", r"\bt2[- ]flair mismatch\b", r"\b(?:ring|rim)[- ]enhanc\w*",
+                     r"\brestricted diffusion\b", r"\bcalcif\w*", r"\bdural tail\b", r"\bflow voids?\b",
+                     r"\bblooming\b", r"\bcystic\b", r"\bcysts?\b"],
     "symptom": [r"\bseizure\w*", r"\bheadache\w*", r"\bdeficit\w*", r"\bhemipar\w*", r"\baphasi\w*", r"\bsymptom\w*",
                 r"\bherniat\w*", r"\bmass effect\b", r"\bmidline shift\b", r"\bhydroceph\w*", r"\bintracranial pressure\b",
                 r"\bpapilloedema\b", r"\bpapilledema\b", r"\bcognitive\b", r"\bneurological\b", r"\beloquent\b"],
@@ -266,6 +281,8 @@ DISCLAIMER_RE = re.compile(
     r"nothing (?:here|in (?:this|these) \w+) (?:should|can|may|could)|"
     r"(?:single|one) time ?point|(?:lies|lie|is|are|falls?) (?:outside|beyond) (?:what|the scope)|"
     r"(?:cannot|can't|can not|could not|is not able to|are not able to|is unable to|is not (?:meant|intended|designed|validated|cleared) (?:to|for)|"
+    r"(?:should|must|may|can|could|will|would) not (?:be (?:used|relied on) to )?(?:drive|guide|inform|determine|dictate|"
+    r"direct|justify|replace|decide|influence)|"
     r"must not be used (?:to|for)|should not be used (?:to|for)|not (?:to be used )?(?:for|intended for) (?:clinical|diagnostic|"
     r"diagnosis|treatment|therapy|patient care))"
     r"[^.;]*?)", re.I)
@@ -286,7 +303,7 @@ META_EXTRA_RE = re.compile(
     r"^\s*(?:assistant|user|system|human|ai|model|verifier|checker|grader|reviewer)\s*:|^\s*p\.?\s?s\.?(?=\s)|\breviewer model\b|"
     r"\b(?:checker|verifier|grader|reviewer model)(?: model)?,? (?:should|must|please)\b|\brespond only with\b|"
     r"\b(?:mark|flag|treat) (?:this|it|the \w+) as (?:passed|verified|supported)\b|\bno unsupported claims\b|"
-    r"\bverification complete\b|^\s*\[?\s*(?:system|admin|developer|verifier|checker)\s+(?:note|message|override)\b|"
+    r"\bverification complete\b|^\s*\[?\s*(?:system|admin|developer|verifier|checker|assistant|user|model|ai)\s+(?:note|message|override|instruction|command|directive|update)s?\b|"
     r"\bskip (?:the )?(?:check\w*|verification)\b|\b(?:verifier|checker|grader) has (?:already )?(?:approved|passed|verified|checked)\b|"
     r"\ball (?:the )?(?:claims|statements|numbers|sentences)\b[^.;]{0,40}\b(?:been )?(?:checked|verified|validated|grounded)\b|"
     r"^\s*verification\s*:|\bstatus\s*[:=]\s*\"?passed\b|[{,]\s*\"(?:passed|unsupported|status|verdict)\"\s*:|"
@@ -308,4 +325,8 @@ KNOWN_PROPER = {
     "high", "moderate", "low", "mean", "deletion", "insertion", "energy", "sequence", "sequences", "faithfulness",
     "localisation", "localization", "agreement", "comparison", "method", "methods", "region", "regions",
     "smollm2", "chefer", "adebayo", "bora", "cvpr", "langgraph",
+    # names of methods and measures, not of people: Gauss-Legendre quadrature, the Jaccard index, Pearson's r
+    "gauss", "legendre", "jaccard", "pearson",
+    # activation and layer names of the network and its explainers
+    "relu", "softmax", "sigmoid", "gelu",
 }

@@ -34,7 +34,11 @@ _LOCATIVE_RE = re.compile(r"\b(?:lies|lie|is|are|located|situated|sits|confined|
 # a share as the subject of a locative ("0.1% of the tumour volume lies to the right of the midline")
 _SHARE_LOCATIVE_RE = re.compile(r"\d(?:\.\d+)?\s*(?:%|percent|per cent)(?:\s+[\w-]+){0,6}?\s+(?:lies|lie|is|are|sits|falls|"
                                 r"extends|extending|extend|located|situated|crosses|reaches)\s+(?:\w+\s+){0,2}"
-                                r"(?:in|into|to|on|within|across)\s+the\s+$", re.I)
+                                r"(?:(?:in|into|to|on|within|across)\s+the\s+)?$", re.I)
+# a side word labelling a share right before it ("0.7% right", "(99.3% left, 0.7% right)", "0.7% on the right")
+# ("0.1% of its volume on the left": the share's noun phrase may stand between the share and its side)
+_SHARE_LABEL_RE = re.compile(r"\d(?:\.\d+)?\s*(?:%|percent|per cent)\s*(?:of\s+(?:the\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:volume|"
+                             r"tumou?r|lesion|mass)\s+)?(?:(?:on|in|to|into)\s+the\s+)?$", re.I)
 # the hemisphere as the subject of a share ("the right hemisphere holds 0.1% of the tumour")
 _SIDE_HOLDS_RE = re.compile(r"^(?:left|right)\s+(?:hemisphere|side)\s+(?:holds|contains|has|accounts for|carries|includes)\s+"
                             r"(?:only\s+|about\s+|roughly\s+|around\s+|approximately\s+|~\s*)*\d", re.I)
@@ -77,7 +81,10 @@ def check_sides(s: str, cat: FactCatalogue) -> list[Claim]:
         if not side:
             claims.append(make_claim("side", m.group(0), False, "no side was measured"))
             continue
-        if _SHARE_LOCATIVE_RE.search(s[clause_start:m.start()]) or _SIDE_HOLDS_RE.match(s[m.start():]):
+        if _SHARE_LOCATIVE_RE.search(s[clause_start:m.start()]) or _SIDE_HOLDS_RE.match(s[m.start():]) \
+                or _SHARE_LABEL_RE.search(s[max(0, m.start() - 45):m.start()]) \
+                or re.match(r"^(?:left|right)\s+(?:fraction|share|proportion)\b|^(?:left|right)\s*:?\s*\d+(?:\.\d+)?\s*(?:%|percent)",
+                            s[m.start():], re.I):
             continue  # "0.1% of the tumour lies to the right": a share, checked as a number bound to that side
         if is_negated_at(s, m.start(), m.end()):
             ok = share < SIDE_SOME_MIN
@@ -189,6 +196,27 @@ _NO_TUMOUR_RE = re.compile(
     r"|\bno (?:tumou?r|lesion)s? (?:was|were|is|are) (?:found|segmented|detected|predicted|seen|identified)\b", re.I)
 
 
+_COUNTED_ACTION_RE = re.compile(r"^[\s-]*(?:tumou?r\s+|core\s+)?(?:voxels?|components?|pixels?)\s+(?:were|was|got|have been|had been)\s+"
+                                r"(?:\w+\s+)?(?:relabell?ed|removed|dropped|discarded|deleted|reassigned|changed)\b", re.I)
+_ATLAS_ALL_RE = re.compile(r"\b(?:entirely|wholly|completely|fully)\s+(?:\w+\s+){0,2}?within\s+(?:the\s+)?(?:labell?ed\s+)?atlas\b|"
+                           r"\b(?:lies|lie|is|falls?|sits?)\s+within\s+(?:the\s+)?labell?ed\s+atlas\s+structures\b", re.I)
+_ATLAS_NONE_OUTSIDE_RE = re.compile(r"\b(?:nothing|no part|none|no voxels?|no portion)\b[^.;]{0,30}?\boutside\s+(?:them|the\s+"
+                                    r"(?:labell?ed\s+)?(?:atlas|structures))\b", re.I)
+
+
+def check_atlas_coverage(s: str, cat: FactCatalogue) -> list[Claim]:
+    """ "The tumour lies within labelled atlas structures, with nothing outside them": the share outside them is 0."""
+    outside = get(cat.raw, "measurements", "location", "fraction_outside_atlas_structures")
+    within = _ATLAS_ALL_RE.search(s)
+    none = _ATLAS_NONE_OUTSIDE_RE.search(s)
+    if not isinstance(outside, (int, float)) or not (within or none) or re.search(r"\d\s*(?:%|percent)", s):
+        return []
+    says_all = bool(none) or not is_negated_at(s, within.start(), within.end())
+    ok = (float(outside) == 0.0) == says_all
+    return [make_claim("structure", (none or within).group(0), ok,
+                       f"{round(100 * float(outside), 1)}% of the tumour lies outside the labelled atlas structures")]
+
+
 def check_subregions(s: str, cat: FactCatalogue) -> list[Claim]:
     volumes = get(cat.raw, "measurements", "volumes_ml", default={}) or {}
     claims = []
@@ -199,6 +227,10 @@ def check_subregions(s: str, cat: FactCatalogue) -> list[Claim]:
         region = REGION_TERMS[m.group(1).lower()]
         if region == "ET" and re.match(r"^\s*(?:T1|sequence|scan|image)", s[m.end():], re.I):
             continue  # "contrast-enhanced T1" names a sequence
+        if _COUNTED_ACTION_RE.match(s[m.end():]):
+            continue  # "no enhancing-tumour voxels were relabelled": a count of the clean-up, not the region's absence
+        if re.search(r"\b(?:ring|rim|leptomeningeal|nodular|patchy|dural|meningeal)[- ]$", s[max(0, m.start() - 16):m.start()], re.I):
+            continue  # "ring enhancement": a radiological sign (a clinical claim), not the enhancing sub-region
         volume = float(volumes.get(region, 0.0) or 0.0)
         negated = is_negated_at(s, m.start(), m.end())
         ok = volume == 0 if negated else volume > 0

@@ -48,6 +48,10 @@ _MIDLINE_FIELD_RE = re.compile(r"\bmidline crossing\s*[:=]\s*(yes|no|true|false)
 _SIDE_FREE_RE = re.compile(r"\b(?:the\s+)?(left|right)\s+(?:side|hemisphere)\s+(?:shows|has|contains|holds)\s+no\b", re.I)
 
 
+_SIDE_PART_RE = re.compile(r"^\s+(?:portion|part|component|share|fraction|remnant|sliver|extension)\b", re.I)
+_TINY_RE = re.compile(r"\b(?:tiny|small|minor|negligible|trace|minimal|minute|little|marginal)\b", re.I)
+
+
 def check_laterality(s: str, cat: FactCatalogue) -> list[Claim]:
     side, shares = _side_facts(cat)
     if not side:
@@ -72,6 +76,11 @@ def check_laterality(s: str, cat: FactCatalogue) -> list[Claim]:
             continue
         window = s[max(0, m.start() - 30):m.end() + 30]
         negated = is_negated_at(s, m.start(), m.end())
+        if _SIDE_PART_RE.match(s[m.end():]):  # "the right-sided portion is tiny": a part of the tumour, not its side
+            tiny = _TINY_RE.search(s, m.end(), min(len(s), m.end() + 50))
+            ok = (share < 0.05 if tiny else share > 0.0) != negated
+            claims.append(make_claim("side", m.group(0) + " part", ok, f"the {word} hemisphere holds {round(100 * share, 1)}%"))
+            continue
         if _EXCLUSIVE_RE.search(window) and not negated:
             ok = share >= EXCLUSIVE_MIN
             claims.append(make_claim("side", f"only {m.group(0)}", ok, f"the {word} hemisphere holds {round(100 * share, 1)}%"))
@@ -207,7 +216,9 @@ def check_focality(s: str, cat: FactCatalogue) -> list[Claim]:
 
 
 _STRUCT_MORE_RE = re.compile(r"\b(?:more (?:extensively|widely|heavily)|more than|larger (?:share|part|portion) than|"
-                             r"(?:larger|greater|bigger) than|less (?:extensively|than)|smaller (?:share |part )?than)\b", re.I)
+                             r"(?:larger|greater|bigger|higher) than|exceed(?:s|ed|ing)?|surpass(?:es|ed)?|outweigh(?:s|ed)?|"
+                             r"less (?:extensively|than)|smaller (?:share |part )?than|lower than|(?:falls?|fell) (?:short of|below)|"
+                             r"trails?|trailed)\b", re.I)
 _STRUCT_EXTREME_RE = re.compile(r"(?<!second-)(?<!second )(?<!third-)(?<!third )(?<!at )\b(largest|biggest|greatest|smallest|least|lowest|"
                                 r"highest) (?:share|portion|part|fraction|involvement)\b", re.I)
 
@@ -230,7 +241,7 @@ def check_structure_comparisons(s: str, cat: FactCatalogue) -> list[Claim]:
         if not before or not after or before[-1] == after[0]:
             continue
         a, b = before[-1], after[0]
-        more = not m.group(0).lower().startswith(("less", "smaller"))
+        more = not m.group(0).lower().startswith(("less", "smaller", "lower", "fall", "fell", "trail"))
         ok = ((shares.get(a, 0.0) > shares.get(b, 0.0)) == more) != is_negated_at(s, m.start(), m.end())
         claims.append(make_claim("structure", f"{a} {'more' if more else 'less'} than {b}", ok,
                                  f"{a} {100 * shares.get(a, 0.0):.1f}%, {b} {100 * shares.get(b, 0.0):.1f}% of the tumour"))

@@ -49,3 +49,11 @@ def method_mentions(s: str) -> list[tuple[int, int, str]]:
             continue  # "pay attention to"
         out.append((m.start(), m.end(), METHOD_TERMS[key]))
     return out
+
+
+# "all four methods", "every map", "no method", "none of the methods": a claim about every method at once
+# (a leading "no"/"none" is the claim's negation, read by the check)
+ALL_METHODS_RE = re.compile(r"\b(?:all|every|each|no|none)(?: of the)?\s+(?:four\s+|three\s+|two\s+)?(?:scored\s+)?"
+                            r"(?:explanation\s+|attribution\s+)?(?:methods?|maps?)\b", re.I)
+# "all methods except attention rollout": the methods named after it are left out
+EXCEPT_RE = re.compile(r"\b(?:except(?: for)?|other than|apart from|but not|besides|save for)\b", re.I)

@@ -15,8 +15,9 @@ import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
 from medbrain.agent.grounding.lexicon import ORDINAL_PLACES, SEQUENCE_TERMS
-from medbrain.agent.grounding.mentions import SEQUENCE_RE, method_mentions, region_mentions
-from medbrain.agent.grounding.text import conjunct_start, is_negated_at
+from medbrain.agent.grounding.mentions import ALL_METHODS_RE, EXCEPT_RE, SEQUENCE_RE, method_mentions, region_mentions
+from medbrain.agent.grounding.control_flags import holds, imputations_named, only_one
+from medbrain.agent.grounding.text import conjunct_end, conjunct_start, is_negated_at
 from medbrain.facts import FactCatalogue, display_word, get
 
 
@@ -28,10 +29,12 @@ _MAX_RE = re.compile(r"\b(?:maximum|peak|hottest (?:pixel|point)|strongest (?:pi
                      re.I)
 _METRICS = {"deletion_auc": re.compile(r"\bdeletion(?:\s+AUC|\s+curve|\s+score)?\b", re.I),
             "insertion_auc": re.compile(r"\binsertion(?:\s+AUC|\s+curve|\s+score)?\b", re.I),
+            "rank_accuracy": re.compile(r"\brank accuracy\b", re.I),
+            "mass_accuracy": re.compile(r"\b(?:(?:relevance|attribution) mass(?: accuracy)?|mass accuracy)\b", re.I),
             "energy_inside_region": re.compile(r"\b(?:(?:share|fraction|energy|attribution|mass)\s+(?:\w+\s+){0,3}inside|"
                                                r"inside the (?:predicted )?region)\b", re.I)}
-_POINTING_RE = re.compile(r"\b(pass(?:es|ed)?|won|wins|succeed(?:s|ed)?|fail(?:s|ed)?|lost|loses|miss(?:es|ed)?)\s+(?:the\s+)?"
-                          r"pointing(?:\s+game|\s+test)?\b", re.I)
+_POINTING_RE = re.compile(r"\b(pass(?:es|ed)?|won|wins|hit(?:s)?|succeed(?:s|ed)?|fail(?:s|ed)?|lost|loses|miss(?:es|ed)?)\s+"
+                          r"(?:(?:in|on)\s+)?(?:the\s+)?pointing(?:\s+game|\s+test)?\b", re.I)
 _HIGH_RE = re.compile(r"\b(?:highest|largest|greatest|most|best|top|higher|larger|greater|more)\b", re.I)
 _LOW_RE = re.compile(r"\b(?:lowest|smallest|least|worst|lower|smaller|less|fewer)\b", re.I)
 _ALL_AGREE_RE = re.compile(r"\b(?:all|every|each of the)\s+(?:six\s+|\w+\s+)?(?:method\s+)?pairs?\s+(?:\w+\s+){0,3}?"
@@ -42,9 +45,6 @@ _ALL_AGREE_RE = re.compile(r"\b(?:all|every|each of the)\s+(?:six\s+|\w+\s+)?(?:
                            r"|\b(?:the\s+)?(?:explanation\s+)?methods\s+(?:all\s+|broadly\s+|largely\s+|fully\s+)?"
                            r"(agree|concur|converge)\b", re.I)
 
-
-_ALL_METHODS_RE = re.compile(r"\b(?:all|every|each)(?: of the)?\s+(?:four\s+|three\s+)?(?:explanation\s+)?(?:methods?|maps?)\b",
-                             re.I)
 _IMPUTATIONS = {"baseline": re.compile(r"(?<!random )\bbaseline\b", re.I), "blur": re.compile(r"\bblur\w*", re.I)}
 _FAITHFULNESS_SCORE_RE = re.compile(r"\bfaithfulness(?:\s+score)?\b|\b(?:more|less)\s+faithful\b", re.I)
 
@@ -93,6 +93,101 @@ def _method_rows(cat: FactCatalogue) -> dict[str, dict]:
     return rows
 
 
+_HIGHER_IS_BETTER = ("insertion_auc", "rank_accuracy", "mass_accuracy", "energy_inside_region")
+
+
+def _imputation_of(s: str, pos: int) -> str | None:
+    """The one imputation the clause around ``pos`` names ("under blurred-image imputation ... the highest
+    insertion AUC"); None when it names none or both."""
+    lo, hi = s.rfind(";", 0, pos) + 1, (s.find(";", pos) + 1 or len(s) + 1) - 1
+    named = imputations_named(s[lo:hi])
+    if not named and re.search(r"\bblur\w*", s[lo:hi], re.I):
+        named = ["blur"]
+    return named[0] if len(named) == 1 else None
+
+
+def _row_value(row: dict, metric: str, imputation: str | None = None) -> object:
+    """A method's value of a metric: flat on its row (a deletion or insertion AUC under the imputation named),
+    or in its localisation record."""
+    if imputation and metric in ("deletion_auc", "insertion_auc"):
+        per = ((row.get("faithfulness") or {}).get(imputation) or {}).get(metric)
+        if per is not None:
+            return per
+    value = row.get(metric)
+    return value if value is not None else (row.get("localisation") or {}).get(metric)
+
+
+def _metric_subjects(mentions: list[tuple[int, int, str]], starts: list[int], pos: int) -> list[str]:
+    """The methods a metric mention is said of, the nearest first: those named since the previous metric
+    mention ("Grad-CAM had the lowest deletion AUC and Integrated Gradients the highest insertion AUC"),
+    then every method in order."""
+    previous = max([p for p in starts if p < pos], default=-1)
+    own = [k for a, b, k in mentions if previous < a < pos]
+    rest = [k for a, b, k in mentions]
+    return own[-1:] + [k for k in rest if k not in own[-1:]] if own else rest
+
+
+_ALL_BUT_RE = re.compile(r"\b(?:all|every|each)(?: of the)?\s+(?:\w+\s+)?(?:methods?|maps?)\s+but\s*$", re.I)
+_BUT_WORD_RE = re.compile(r"\bbut\b", re.I)
+
+
+def _beats_flag(row: dict, says: bool, named: list[str], only: bool) -> bool | None:
+    """Whether a method's row bears out "beats random" (``says``) under the imputations named (its flag over
+    both when none is); None when not recorded."""
+    flags = (row.get("faithfulness") or {}).get("beats_random")
+    if named and isinstance(flags, dict):
+        return holds(flags, says, named, only)
+    fact = row.get("beats_random")
+    return None if fact is None else bool(fact) == says
+
+
+def _beats_random(s: str, m: re.Match, rows: dict[str, dict], mentions: list[tuple[int, int, str]]) -> list[Claim]:
+    """ "X, Y and Z beat random, whereas attention does not", "all methods except X beat the random map under both
+    imputations", "SLICE beat it only under blur": the methods of the match's own conjunct, under the imputations named."""
+    own, end = conjunct_start(s, m.start()), conjunct_end(s, m.end())
+    but = _ALL_BUT_RE.search(s[:own])  # "every method but attention rollout beat ...": "but" excepts, it does not cut
+    if but:
+        own = but.start()
+    except_ = EXCEPT_RE.search(s, own, m.start()) or (_BUT_WORD_RE.search(s, own, m.start()) if but else None)
+    every = ALL_METHODS_RE.search(s, own, m.start())
+    every = every if every and (not [k for a, b, k in mentions if own <= a < m.start()]
+                                or (except_ and except_.start() > every.start())) else None
+    excepted = [k for a, _, k in mentions if except_ and except_.end() <= a < m.start()] if every else []
+    near = [] if every else (  # ", and all four methods beat the random control": every method
+        [k for a, b, k in mentions if own <= a < m.start()] or [k for a, b, k in mentions if a < m.start()]
+        or [k for a, b, k in mentions])
+    says = not re.search(r"fail|no better|not better|worse", m.group(0), re.I)
+    says = says != is_negated_at(s, m.start(), m.end())
+    named = imputations_named(s[own:end])
+    only = only_one(s[own:end], named)
+    under = f" under {' and '.join(named)}" + (" only" if only else "") if named else ""
+    if not near and not ALL_METHODS_RE.search(s[:m.start()]):
+        return []
+    if not near:  # "all four methods beat the random baseline"
+        if re.search(r"\bnot (?:all|every)\b", s[:m.start()], re.I):  # "not all methods beat random": some do not
+            losers = [k for k, r in rows.items() if r.get("beats_random") is False]
+            return [make_claim("relation", "not all methods beat random", bool(losers), "every method beats random")]
+        failing = [k for k, r in rows.items() if k not in excepted and _beats_flag(r, says, named, only) is False]
+        failing += [k for k in excepted if _beats_flag(rows.get(k, {}), not says, named, False) is False]
+        label = f"all methods{' but ' + ', '.join(map(display_word, excepted)) if excepted else ''} " \
+                f"{'beat' if says else 'do not beat'} random{under}"
+        return [make_claim("relation", label, not failing,
+                           f"beats_random{under} differs for {', '.join(display_word(k) for k in failing)}")]
+    claims = []
+    alone = re.search(r"\bonly\b", s[own:m.start()], re.I)
+    for key in (near[-1:] if not re.search(r"\b(?:and|both|all)\b", s[own:m.start()], re.I) else near):
+        row = rows.get(key, {})
+        ok = _beats_flag(row, says, named, only)
+        shown = (row.get("faithfulness") or {}).get("beats_random") if named else row.get("beats_random")
+        claims.append(make_claim("relation", f"{display_word(key)} {'beats' if says else 'does not beat'} random{under}",
+                                 bool(ok), f"beats_random for {display_word(key)} is {shown}"))
+    if alone and says:
+        others = [k for k, r in rows.items() if r.get("beats_random") and k not in near]
+        claims.append(make_claim("relation", "only " + ", ".join(display_word(k) for k in near) + " beat random",
+                                 not others, f"also beating random: {', '.join(display_word(k) for k in others)}"))
+    return claims
+
+
 def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
     rows = _method_rows(cat)
     if not rows:
@@ -101,35 +196,7 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
     mentions = method_mentions(s)
     claims = []
     for m in _BEATS_RE.finditer(s):
-        # "X, Y and Z beat random, whereas attention does not": the methods of the match's own conjunct
-        own = conjunct_start(s, m.start())
-        every = _ALL_METHODS_RE.search(s, own, m.start()) and not [k for a, b, k in mentions if own <= a < m.start()]
-        near = [] if every else (  # ", and all four methods beat the random control": every method
-            [k for a, b, k in mentions if own <= a < m.start()] or [k for a, b, k in mentions if a < m.start()]
-            or [k for a, b, k in mentions])
-        says = not re.search(r"fail|no better|not better|worse", m.group(0), re.I)
-        says = says != is_negated_at(s, m.start(), m.end())
-        if not near and not _ALL_METHODS_RE.search(s[:m.start()]):
-            continue
-        if not near:  # "all four methods beat the random baseline"
-            if re.search(r"\bnot (?:all|every)\b", s[:m.start()], re.I):  # "not all methods beat random": some do not
-                losers = [k for k, r in rows.items() if r.get("beats_random") is False]
-                claims.append(make_claim("relation", "not all methods beat random", bool(losers), "every method beats random"))
-                continue
-            failing = [k for k, r in rows.items() if r.get("beats_random") is not None and bool(r["beats_random"]) != says]
-            claims.append(make_claim("relation", f"all methods {'beat' if says else 'do not beat'} random", not failing,
-                                     f"beats_random differs for {', '.join(display_word(k) for k in failing)}"))
-            continue
-        only = re.search(r"\bonly\b", s[own:m.start()], re.I)
-        for key in (near[-1:] if not re.search(r"\b(?:and|both|all)\b", s[own:m.start()], re.I) else near):
-            fact = rows.get(key, {}).get("beats_random")
-            ok = fact is not None and bool(fact) == says
-            claims.append(make_claim("relation", f"{display_word(key)} {'beats' if says else 'does not beat'} random", ok,
-                                     f"beats_random for {display_word(key)} is {fact}"))
-        if only and says:
-            others = [k for k, r in rows.items() if r.get("beats_random") and k not in near]
-            claims.append(make_claim("relation", "only " + ", ".join(display_word(k) for k in near) + " beat random",
-                                     not others, f"also beating random: {', '.join(display_word(k) for k in others)}"))
+        claims.extend(_beats_random(s, m, rows, mentions))
     for m in _MAX_RE.finditer(s):
         near = [k for a, b, k in mentions if abs(a - m.start()) < 60]
         if not near:
@@ -139,10 +206,12 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
         fact = rows.get(near[0], {}).get("max_inside_region")
         claims.append(make_claim("relation", f"{display_word(near[0])} maximum {'inside' if inside else 'outside'}",
                                  fact is not None and bool(fact) == inside, f"max_inside_region is {fact}"))
+    metric_starts = sorted(m.start() for p in _METRICS.values() for m in p.finditer(s))
     for metric, pattern in _METRICS.items():
         for m in pattern.finditer(s):
-            values = {k: r.get(metric) for k, r in rows.items() if isinstance(r.get(metric), (int, float))}
-            named = [k for a, b, k in mentions]
+            imputation = _imputation_of(s, m.start())
+            values = {k: v for k, r in rows.items() if isinstance(v := _row_value(r, metric, imputation), (int, float))}
+            named = _metric_subjects(mentions, metric_starts, m.start())
             window = s[max(0, m.start() - 25):m.start()] + " " + s[m.end():m.end() + 20]
             window = re.sub(r"\((?:lower|higher) is (?:more|less) faithful\)", "", window, flags=re.I)
             if not values or not named:
@@ -154,9 +223,13 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
                                          named[0] == target, f"the {'highest' if worst else 'lowest'} deletion AUC is "
                                                          f"{display_word(target)}'s ({values[target]:g})"))
                 continue
-            if re.search(r"\b(?:faithful\w*|best|worst|useful)\b", window, re.I):
+            graded = metric in _HIGHER_IS_BETTER and re.search(r"\b(?:best|worst)\b", window, re.I) \
+                and not re.search(r"\b(?:faithful\w*|useful)\b", window, re.I)
+            if re.search(r"\b(?:faithful\w*|best|worst|useful)\b", window, re.I) and not graded:
                 continue  # "most faithful by the deletion test": the most-faithful check covers it
             high, low = _HIGH_RE.search(window), _LOW_RE.search(window)
+            if graded:  # "the best rank accuracy": the highest, "the worst mass accuracy": the lowest
+                high, low = (True, None) if re.search(r"\bbest\b", window, re.I) else (None, True)
             if not values or not named or bool(high) == bool(low):
                 continue
             wants_high = bool(high)
@@ -177,10 +250,19 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
     claims.extend(_faithfulness_claims(s, rows, mentions))
     for m in _POINTING_RE.finditer(s):
         near = [k for a, b, k in mentions if a < m.start()]
-        if not near:
+        every = ALL_METHODS_RE.search(s, 0, m.start())
+        if not near and not every:
             continue
         says = not re.match(r"fail|lost|miss", m.group(1), re.I)
         says = says != is_negated_at(s, m.start(), m.end())
+        if not near:  # "all four methods hit the pointing game": every scored method
+            facts = {k: (r.get("localisation") or {}).get("pointing_game") for k, r in rows.items()}
+            facts = {k: v for k, v in facts.items() if v is not None}
+            wrong = [k for k, v in facts.items() if bool(v) != says]
+            claims.append(make_claim("relation", f"all methods {'pass' if says else 'fail'} the pointing game",
+                                     bool(facts) and not wrong, "pointing_game: " + ", ".join(
+                                         f"{display_word(k)} {v}" for k, v in facts.items())))
+            continue
         fact = (rows.get(near[-1], {}).get("localisation") or {}).get("pointing_game")
         claims.append(make_claim("relation", f"{display_word(near[-1])} {'passes' if says else 'fails'} the pointing game",
                                  fact is not None and bool(fact) == says, f"pointing_game for {display_word(near[-1])} is {fact}"))
@@ -197,8 +279,6 @@ def check_method_results(s: str, cat: FactCatalogue) -> list[Claim]:
 
 
 # --------------------------------------------------------------------------- sequences per region and method
-_DOMINANT_WORD_RE = re.compile(r"\b(?:dominant|dominated|drove|driven|drives|relied (?:mostly|most|mainly) on|most important|"
-                               r"most influential|contributed (?:the )?most|mattered most)\b", re.I)
 _MORE_THAN_RE = re.compile(r"\b(more|less|higher|lower|larger|smaller)\b[^.;]{0,40}?\bthan\b|\b(outweigh\w*|exceed\w*|"
                            r"outrank\w*|trail\w*|lag\w*(?: behind)?)\b", re.I)
 
@@ -286,8 +366,9 @@ def _sequences(s: str) -> list[tuple[int, str]]:
 
 
 def check_sequence_relations(s: str, cat: FactCatalogue) -> list[Claim]:
-    """Dominant sequence bound to the region named ("T1ce drove the whole-tumour prediction") and
-    per-method sequence shares compared ("IG attributes more to T1 than to T2")."""
+    """Per-method sequence shares compared ("IG attributes more to T1 than to T2"), a sequence's rank, the
+    least contributing sequence and the sign of the interactions (the dominant sequence is
+    :mod:`medbrain.agent.grounding.dominance_claims`)."""
     seqs = _sequences(s)
     if not seqs and not _INTERACT_RE.search(s):
         return []
@@ -297,15 +378,6 @@ def check_sequence_relations(s: str, cat: FactCatalogue) -> list[Claim]:
     methods = [k for _, _, k in method_mentions(s)]
     if not seqs:
         return _rank_and_interaction_claims(s, seqs, shap, regions, methods, cat)
-    dom = _DOMINANT_WORD_RE.search(s)
-    if dom and regions and not methods:
-        region = min(regions, key=lambda t: abs(t[0] - dom.start()))[1]
-        claimed = min(seqs, key=lambda t: abs(t[0] - dom.start()))[1]
-        truth = str((shap.get(region) or {}).get("dominant_sequence") or "")
-        same = truth.lower() in (claimed, display_word(claimed).lower())
-        ok = bool(truth) and same != is_negated_at(s, dom.start(), dom.end())
-        claims.append(make_claim("relation", f"dominant sequence for {region}: {display_word(claimed)}", ok,
-                                 f"the Shapley dominant sequence for {region} is {truth or 'not computed'}"))
     claims.extend(_rank_and_interaction_claims(s, seqs, shap, regions, methods, cat))
     claims.extend(_least_claims(s, seqs, shap, regions, methods, cat))
     cmp_m = _MORE_THAN_RE.search(s)

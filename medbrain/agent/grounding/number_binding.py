@@ -15,8 +15,12 @@ Reading the number is :mod:`medbrain.agent.grounding.number_mentions`; reading i
 quantity is :mod:`medbrain.agent.grounding.number_context`; the facts as grounding sees them
 (extra key concepts, derived counts) are :mod:`medbrain.agent.grounding.number_facts`; matching a
 number to one fact is :mod:`medbrain.agent.grounding.number_match`; the sentence-level forms
-(lists, shares computed from volumes, ratios, grids, every-region bounds) are
-:mod:`medbrain.agent.grounding.number_forms`.
+(lists, shares computed from volumes, ratios, grids, every-region and every-method values) are
+:mod:`medbrain.agent.grounding.number_forms`; numbers paired with parallel lists of labels are
+:mod:`medbrain.agent.grounding.number_lists`, the qualifier each number carries when a sentence
+names several is :mod:`medbrain.agent.grounding.number_qualifiers`, and members of one recorded
+tuple (centroid coordinates, a token grid, a quoted reference budget) are
+:mod:`medbrain.agent.grounding.number_tuples`.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from medbrain.agent.grounding.lexicon import PERCENT_OF_TUMOUR_RE
 from medbrain.agent.grounding.number_context import Context, SentenceContext, last_in
 from medbrain.agent.grounding.number_facts import grounding_numbers
 from medbrain.agent.grounding.number_forms import (
-    each_sequence, every_pair, every_region, grid_verdicts, list_regions, ratio_verdicts, sequences_together,
+    each_sequence, every_method, every_pair, every_region, grid_verdicts, list_regions, ratio_verdicts, sequences_together,
     subregion_ratio,
 )
+from medbrain.agent.grounding.number_lists import apply_parallel_lists
 from medbrain.agent.grounding.number_match import NumberVerdict, compatible, narrowest, sentence_concepts, value_matches
-from medbrain.agent.grounding.number_mentions import find_numbers
-from medbrain.facts import FactCatalogue
+from medbrain.agent.grounding.number_mentions import NumberMention, find_numbers
+from medbrain.agent.grounding.number_qualifiers import scoped_qualifiers, with_qualifiers
+from medbrain.agent.grounding.number_tuples import tuple_verdicts
+from medbrain.facts import Fact, FactCatalogue
 
 __all__ = ["NumberVerdict", "check_sentence_numbers", "value_matches"]
 
@@ -51,22 +58,65 @@ _EACH_RE = re.compile(r"^\s*(?:%\s*)?each\b", re.I)
 _SEQUENCES_RE = re.compile(r"\bsequences\b", re.I)
 
 
+_INDEXED_RE = re.compile(r"^(?P<parent>.*)\[(?P<i>[01])\]$")
+
+
+def _recorded_interval(n: NumberMention, candidates: list[Fact]) -> tuple[bool, Fact] | None:
+    """For a range ("0.2–0.5"), whether it is a recorded interval among the candidates (``band[0]``,
+    ``band[1]``), end for end, with the interval's first end; None when no interval is among them."""
+    if n.hi is None:
+        return None
+    ends: dict[str, dict[int, Fact]] = {}
+    for f in candidates:
+        m = _INDEXED_RE.match(f.path)
+        if m:
+            ends.setdefault(m.group("parent"), {})[int(m.group("i"))] = f
+    pairs = [(d[0], d[1]) for d in ends.values() if 0 in d and 1 in d]
+    if not pairs:
+        return None
+    scale = 0.01 if n.unit == "" and pairs[0][0].unit == "fraction" and abs(n.value) > 1.0 else n.factor
+    tol = 0.5 * 10 ** (-n.decimals) * abs(scale) + 1e-9
+    for lo, hi in pairs:
+        if abs(float(lo.value) - n.value * scale) <= tol and abs(float(hi.value) - n.hi * scale) <= tol:
+            return True, lo
+    return False, pairs[0][0]
+
+
+def _shared_by_methods(n: NumberMention, ctx: Context, numbers: list[Fact], named_concepts: set[str],
+                      explained_region: str) -> list[Fact]:
+    """ "The chance level is 0.2232": a quantity every method records with one and the same value needs no
+    method named (none when the methods' values differ)."""
+    per: dict[str, list[Fact]] = {}
+    for f in numbers:
+        if len(f.methods) == 1:
+            one = replace(ctx, methods=set(f.methods), concepts=set(ctx.concepts))
+            if compatible(n, one, f, named_concepts):
+                per.setdefault(next(iter(f.methods)), []).append(f)
+    firsts = [narrowest(facts, replace(ctx, methods={k}), explained_region)[:1] for k, facts in per.items()]
+    firsts = [f[0] for f in firsts if f]
+    if len(firsts) < 2 or len(firsts) != len(per) or len({round(float(f.value), 6) for f in firsts}) != 1:
+        return []
+    return firsts[:1]
+
+
 def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_region: str | None = None) -> list[NumberVerdict]:
     """Bind and check every number of one sentence."""
     mentions = find_numbers(sentence)
     if not mentions:
         return []
     sc = SentenceContext(sentence, carried_region)
-    named_concepts = sentence_concepts(sentence, sc)
+    sentence_named = sentence_concepts(sentence, sc)
+    scoped = scoped_qualifiers(sentence, mentions)
     verdicts: list[NumberVerdict] = []
     previous: Context | None = None
     numbers = grounding_numbers(catalogue)
     explained_region = str(catalogue.get("explanations", "region") or "WT")
-    grid = {**grid_verdicts(sentence, mentions, catalogue), **ratio_verdicts(sentence, mentions, sc, catalogue)}
+    grid = {**grid_verdicts(sentence, mentions, catalogue), **ratio_verdicts(sentence, mentions, sc, catalogue),
+            **tuple_verdicts(sentence, mentions, catalogue)}
     respective = list_regions(sentence, mentions, sc)
+    contexts: dict[int, Context] = {}
     for i, n in enumerate(mentions):
         if n.start in grid:
-            verdicts.append(grid[n.start])
             continue
         prev_end = mentions[i - 1].end if i else 0
         next_start = mentions[i + 1].start if i + 1 < len(mentions) else len(sentence)
@@ -77,6 +127,14 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
             ctx.concepts.discard("volume")
         if "sd" not in ctx.concepts or previous is None:
             previous = ctx  # after "0.744 ± 0.038", a following number inherits the mean's quantity, not the spread's
+        contexts[i] = ctx
+    apply_parallel_lists(sentence, mentions, contexts)
+    for i, n in enumerate(mentions):
+        named_concepts = with_qualifiers(sentence_named, scoped.get(n.start))
+        if n.start in grid:
+            verdicts.append(grid[n.start])
+            continue
+        ctx = contexts[i]
         if ctx.requirement and n.bound:
             n = replace(n, bound="")  # "requires a mean probability above 0.85": 0.85 is the threshold itself
         ratio = subregion_ratio(sentence, n, last_in(sc.regions, 0, n.start), ctx, catalogue)
@@ -86,7 +144,13 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
         every = _ALL_REGIONS_RE.search(sentence)
         unnamed = every is not None and not [p for p, _ in sc.regions if not every.start() <= p < every.end()]
         if not ctx.requirement and ((n.bound and (_EVERY_RE.search(sentence[n.end:]) or every)) or unnamed):
-            verdicts.append(every_region(n, ctx, numbers, named_concepts))
+            per_region = every_region(n, ctx, numbers, named_concepts)
+            if per_region is not None:
+                verdicts.append(per_region)
+                continue
+        per_method = every_method(n, ctx, sentence, numbers, named_concepts)
+        if per_method is not None:
+            verdicts.append(per_method)
             continue
         pair_verdict = every_pair(n, ctx, sentence, numbers)
         if pair_verdict is not None:
@@ -109,12 +173,25 @@ def check_sentence_numbers(sentence: str, catalogue: FactCatalogue, carried_regi
                                               top[0].path if ok else None))
                 continue
         candidates = narrowest([f for f in numbers if compatible(n, ctx, f, named_concepts)], ctx, explained_region)
+        if not candidates and not ctx.methods:
+            candidates = _shared_by_methods(n, ctx, numbers, named_concepts, explained_region)
         if "slice" in ctx.concepts and _EXPLAINED_RE.search(sentence) \
                 and any(f.path.startswith("explanations.") for f in candidates):
             candidates = [f for f in candidates if f.path.startswith("explanations.")]  # "the methods explain slice 64"
         if _LARGEST_RE.search(sentence) and any("largest" in f.concepts for f in candidates):
             candidates = [f for f in candidates if "largest" in f.concepts]  # "the largest cross-section is on slice 93"
+        interval = _recorded_interval(n, candidates)
+        if interval is not None:  # "the 0.2–0.5 band": a recorded interval is matched end for end
+            ok, first = interval
+            verdicts.append(NumberVerdict(n, ok, "" if ok else f"{n.raw}–{n.hi:g}: the recorded interval starts at "
+                                          f"{first.display()} ({first.path})", first.path if ok else None))
+            continue
         hit = next((f for f in candidates if value_matches(n, f)), None)
+        if hit is None and ctx.side and not ctx.region and ctx.side == str(catalogue.get("measurements", "side", "side") or ""):
+            # "an area of about 81.79 mL on the left side": on the side it lies on, the whole lesion's volume
+            whole = narrowest([f for f in numbers if not f.side and compatible(n, replace(ctx, side=None), f, named_concepts)],
+                              replace(ctx, side=None), explained_region)
+            hit = next((f for f in whole if value_matches(n, f)), None)
         unit = n.unit_text or (n.unit if not n.unit.startswith("other:") else "")
         shown = n.raw + (f" {unit}" if unit else "")
         if hit:

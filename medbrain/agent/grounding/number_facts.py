@@ -17,6 +17,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
+from medbrain.agent.grounding.number_derived import derived_quantities
 from medbrain.facts import Fact, FactCatalogue, get, get_path
 
 # path pattern -> concepts grounding adds to a fact (on top of the key words of facts.py)
@@ -36,14 +37,42 @@ _EXTRA: list[tuple[re.Pattern, frozenset[str]]] = [  # anchored on the value's o
     (re.compile(r"(?:binarise|^segmentation\.threshold|^explanations\.shapley\.settings\.threshold)$"),
      frozenset({"probability"})),
     (re.compile(r"\.outside\.mass_ratio$"), frozenset({"ratio"})),
+    (re.compile(r"tolerance$"), frozenset({"threshold", "delta"})),
+    (re.compile(r"^comparison\.randomisation\.methods\.\w+\.(?:final_spearman_abs|similarity\[\d+\]\.spearman_abs)$"),
+     frozenset({"similarity"})),
+    (re.compile(r"^comparison\.randomisation\.max_similarity$"), frozenset({"similarity", "threshold"})),
+    (re.compile(r"pixels$"), frozenset({"pixels"})),
+    (re.compile(r"\.slices\[\d+\]$"), frozenset({"slice"})),
+    (re.compile(r"(?:brain|compared)_pixels$"), frozenset({"brain"})),
+    (re.compile(r"\.draws$"), frozenset({"draws"})),
+    (re.compile(r"rank_correlation$"), frozenset({"spearman"})),
+    (re.compile(r"_jaccard$"), frozenset({"jaccard"})),
+    (re.compile(r"\.sigmas?(?:\[\d+\])?$"), frozenset({"sigma"})),
+    (re.compile(r"\.settings\.sigmas\[\d+\]$"), frozenset({"tried"})),  # the sigmas tried, not the one chosen
+    (re.compile(r"\.n_segments$"), frozenset({"segments"})),
+    (re.compile(r"\.outside\.band\[\d\]$"), frozenset({"band", "probability"})),
 ]
+# Facts a text cites by their own words although their key is deep (no headline path in facts.py).
+_CITABLE = re.compile(r"^comparison\.randomisation\.(?:max_similarity|methods\.\w+\.final_spearman_abs)$|"
+                      r"^explanations\.integrated_gradients\.(?:settings\.)?tolerance$")
+# "min_wt_component_voxels", "cleanup.et_components_relabelled": the region is in the key's words
+_KEY_REGION_RE = re.compile(r"^segmentation\.(?:cleanup\.)?(?:min_)?(wt|tc|et)_")
 # a threshold's factor names the quantity it is a threshold of
 _FACTOR_CONCEPTS = {"mean_probability": {"mean", "probability"}, "uncertain_fraction": {"uncertain", "fraction"},
                     "tta_dice": {"tta", "dice"}, "outside_mass_ratio": {"outside", "ratio"}}
 # Qualifier groups: a fact whose path carries one member is not the quantity a text names with another.
 QUALIFIERS: dict[str, tuple[str, ...]] = {"imputation": ("baseline", "blur"), "stage": ("initial", "final"),
                                            # this case's Dice against its truth vs cross-validation's expected Dice
-                                           "dice_source": ("truth", "expected")}
+                                           "dice_source": ("truth", "expected"),
+                                           # the random-map control vs the model's own probability map
+                                           "control": ("random", "probability"),
+                                           # uncertain-band voxels next to a mask vs away from it
+                                           "proximity": ("near", "elsewhere")}
+# groups whose member a path carries in a key shape of its own
+_QUALIFIER_PATHS: dict[str, re.Pattern] = {
+    "control": re.compile(r"\.controls\.(random|probability)\.|_vs_(random|probability)\b"),
+    "proximity": re.compile(r"\.outside\.(near|elsewhere)_"),
+}
 
 
 def _extra_concepts(f: Fact, raw: dict) -> frozenset[str]:
@@ -97,6 +126,20 @@ def _derived(cat: FactCatalogue) -> list[Fact]:
     return out
 
 
+def _refined(f: Fact, raw: dict) -> Fact:
+    """A fact with grounding's extra concepts, its region from its key words, and citability by its words."""
+    extra = _extra_concepts(f, raw)
+    changes: dict = {}
+    if extra - f.concepts:
+        changes["concepts"] = f.concepts | extra
+    key_region = _KEY_REGION_RE.match(f.path)
+    if key_region:
+        changes["region"] = key_region.group(1).upper()
+    if _CITABLE.match(f.path) and not f.headline:
+        changes["headline"] = True
+    return replace(f, **changes) if changes else f
+
+
 def grounding_numbers(cat: FactCatalogue) -> list[Fact]:
     """The catalogue's numeric facts with grounding's concepts added, then the derived facts (cached)."""
     cached = getattr(cat, "_grounding_numbers", None)
@@ -104,11 +147,11 @@ def grounding_numbers(cat: FactCatalogue) -> list[Fact]:
         return cached[1]
     numbers = []
     for f in cat.numbers():
-        extra = _extra_concepts(f, cat.raw)
         if f.path == "comparison.evaluation.n_slices":
             continue  # replaced by the derived slice count
-        numbers.append(replace(f, concepts=f.concepts | extra) if extra - f.concepts else f)
+        numbers.append(_refined(f, cat.raw))
     numbers.extend(_derived(cat))
+    numbers.extend(derived_quantities(cat))
     try:
         object.__setattr__(cat, "_grounding_numbers", (len(cat.facts), numbers))
     except AttributeError:
@@ -124,6 +167,9 @@ def qualifier_of(path: str, group: str) -> str | None:
     """The member of a qualifier group a fact's path carries ("blur" for ``...faithfulness.blur.score``)."""
     if group == "imputation" and _LEGACY_AUC_RE.match(path):
         return "baseline"  # the flat per-method AUCs are the zero-baseline curves
+    if group in _QUALIFIER_PATHS:
+        m = _QUALIFIER_PATHS[group].search(path)
+        return next((g for g in m.groups() if g), None) if m else None
     words = set(re.split(r"[._\[\]]+", path.lower()))
     found = [q for q in QUALIFIERS[group] if q in words or any(w.endswith("_" + q) for w in words)]
     return found[0] if len(found) == 1 else None

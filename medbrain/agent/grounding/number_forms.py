@@ -1,7 +1,7 @@
 """Sentence-level number forms: a number whose quantity is more than one fact.
 
 Sub-region shares computed from the volumes ("ET is about 40% of the core"), bounds over every
-region ("above 0.9 in all three regions"), a share each of several sequences hold, shares of
+region ("above 0.9 in all three regions"), a value every method has ("the chance level of all methods"), a share each of several sequences hold, shares of
 sequences together, a value of every pair with a method, volume ratios ("5 to 1"), the image
 grid ("240 × 240 × 155") and the region each number of a list belongs to ("respectively",
 "WT/TC/ET: ...", "26 of 129 mL"). :mod:`medbrain.agent.grounding.number_binding` tries these
@@ -21,7 +21,9 @@ from medbrain.facts import Fact, FactCatalogue
 
 
 _CONTAINER = r"(tumou?r core|core|whole[- ]tumou?r|tumou?r|TC|WT|marked (?:area|region)|segmented (?:area|region)|whole lesion)"
-_OF_CONTAINER_RE = re.compile(rf"^\s*\)?\s*of\s+(?:the\s+)?(?:predicted\s+)?{_CONTAINER}\b", re.I)
+# "a quarter of the 57.17 mL tumour core": the container's own volume may stand before its name
+_OF_CONTAINER_RE = re.compile(rf"^\s*\)?\s*of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*(?:mL|ml|cc)\s+)?(?:predicted\s+)?{_CONTAINER}\b",
+                              re.I)
 _OF_CONTAINER_BEFORE_RE = re.compile(rf"\b(?:of|in)\s+(?:the\s+)?(?:predicted\s+)?{_CONTAINER}\b", re.I)
 
 
@@ -45,8 +47,9 @@ def subregion_ratio(sentence: str, n: NumberMention, part: str | None, ctx: Cont
         if part is None:  # "a fifth of the marked area is what doctors call the tumour core"
             rest = n.end + m.end()
             part = next((r for p, r in SentenceContext(sentence).regions if rest <= p <= rest + 50), None)
-    if n.unit != "fraction" or not m or part not in ("ET", "NCR", "ED", "TC") or ctx.structure or ctx.side:
-        return None
+    if n.unit != "fraction" or not m or part not in ("ET", "NCR", "ED", "TC") or ctx.structure or ctx.side \
+            or ctx.sequence or ctx.methods:
+        return None  # "FLAIR holds 30% of the whole-tumour Shapley effect": a sequence's share, not a sub-region's
     ctx = Context(region=part)
     word = m.group(1).lower()
     container = "TC" if word in ("tumour core", "tumor core", "core", "tc") else "WT"
@@ -64,8 +67,9 @@ def subregion_ratio(sentence: str, n: NumberMention, part: str | None, ctx: Cont
                                               "(from the volumes)", fact.path if ok else None)
 
 
-def every_region(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_concepts: set[str]) -> "NumberVerdict":
-    """ "above 0.97 in every region": the bound must hold for the quantity of each region."""
+def every_region(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_concepts: set[str]) -> "NumberVerdict | None":
+    """ "above 0.97 in every region": the bound must hold for the quantity of each region (None when the
+    quantity named has no per-region facts)."""
     free = Context(None, ctx.methods, ctx.sequence, ctx.structure, ctx.side, ctx.concepts)
     facts = [f for f in numbers if f.region and compatible(n, free, f, sentence_concepts)
              and (f.path.startswith("confidence.regions") or not f.path.startswith("confidence"))]
@@ -76,12 +80,38 @@ def every_region(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_c
     for f in sorted(facts, key=lambda f: (len(f.concepts - ctx.concepts - {"confidence"}),
                                           not f.path.startswith("confidence.regions"))):
         by_region.setdefault(f.region, f)
+    if not by_region and ctx.concepts:
+        return None  # "(4 variants) ... in every region": not a per-region quantity, bound on its own
     if not by_region or not ctx.concepts:
         return NumberVerdict(n, False, f"{n.raw}: no per-region tool result of this quantity")
     failing = [f for f in by_region.values() if not value_matches(n, f)]
     shown = ", ".join(f"{f.region} {f.display()}" for f in by_region.values())
     return NumberVerdict(n, not failing, "" if not failing else f"{n.raw}: not in every region ({shown})",
                          ",".join(f.path for f in by_region.values()))
+
+
+_ALL_METHODS_RE = re.compile(r"\b(?:all|every|each)(?: of the)?\s+(?:four\s+|three\s+|two\s+)?(?:scored\s+|explanation\s+|attribution\s+)?"
+                             r"(?:methods?|maps?)\b", re.I)
+
+
+def every_method(n: NumberMention, ctx: Context, sentence: str, numbers: list[Fact],
+                 sentence_concepts: set[str]) -> "NumberVerdict | None":
+    """ "all three scored methods exceed the chance level of about 0.20": the value of each method that has one."""
+    if ctx.methods or not ctx.concepts or not _ALL_METHODS_RE.search(sentence):
+        return None
+    by_method: dict[str, Fact] = {}
+    for f in numbers:
+        if len(f.methods) == 1 and f.path.startswith("comparison.methods["):
+            (method,) = f.methods
+            per = Context(ctx.region, {method}, ctx.sequence, ctx.structure, ctx.side, set(ctx.concepts))
+            if compatible(n, per, f, sentence_concepts):
+                by_method.setdefault(method, f)
+    if not by_method:
+        return None
+    failing = [f for f in by_method.values() if not value_matches(n, f)]
+    shown = ", ".join(f"{k} {f.display()}" for k, f in by_method.items())
+    return NumberVerdict(n, not failing, "" if not failing else f"{n.raw}: not for every method ({shown})",
+                         ",".join(f.path for f in by_method.values()) if not failing else None)
 
 
 def each_sequence(n: NumberMention, ctx: Context, numbers: list[Fact], sentence_concepts: set[str],
@@ -201,7 +231,12 @@ def list_regions(sentence: str, mentions: list[NumberMention], sc: SentenceConte
     part_of = _PART_OF_RE.search(sentence)
     named = list(dict.fromkeys(r for p, r in sc.regions if part_of and p < part_of.start()))
     if part_of and len(named) >= 2:  # "the core is a fifth of the whole tumour (26.35 of 128.75 mL)"
-        spans = {part_of.start(1): named[0], part_of.start(2): named[-1]}
+        part, whole = named[0], named[-1]
+        if part in _CONTAINS.get(whole, ()) or whole not in _CONTAINS.get(part, ()):
+            pass
+        else:  # "most of the whole tumour is oedema (98.02 of 121 mL)": the part is the region the other contains
+            part, whole = whole, part
+        spans = {part_of.start(1): part, part_of.start(2): whole}
         return {n.start: spans[n.start] for n in mentions if n.start in spans}
     slash = _SLASH_REGIONS_RE.search(sentence, 0, mentions[0].start)
     if slash:  # "Uncertain voxels WT/TC/ET: 6.5%, 10.6%, 7.6%"
@@ -217,6 +252,8 @@ def list_regions(sentence: str, mentions: list[NumberMention], sc: SentenceConte
     return {n.start: r for n, r in zip(mentions, regions)}
 
 
+# which region holds which: the whole tumour holds every sub-region, the core its enhancing and necrotic parts
+_CONTAINS = {"WT": ("TC", "ET", "NCR", "ED"), "TC": ("ET", "NCR")}
 _RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
 _PART_OF_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s+of\s+(\d+(?:\.\d+)?)\s*(?:mL|ml|cc|cm³)", re.I)
 _SLASH_REGIONS_RE = re.compile(r"\b(?:WT|TC|ET|NCR|ED)(?:\s*/\s*(?:WT|TC|ET|NCR|ED))+\b")

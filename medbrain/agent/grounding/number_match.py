@@ -23,10 +23,29 @@ _QUALIFIER_TEXT = {"baseline": re.compile(r"(?<!random )(?<!random-)\bbaseline\b
                    "initial": re.compile(r"\binitial(?:ly)?\b", re.I), "final": re.compile(r"\bfinal(?:ly)?\b", re.I),
                    "truth": re.compile(r"\b(?:ground[- ]truth|truth|reference (?:segmentation|labels?)|manual "
                                        r"(?:segmentation|labels?)|(?:against|versus|vs\.?) the reference)\b", re.I),
-                   "expected": re.compile(r"\b(?:cross-?validat\w*|expected)\b", re.I)}
+                   "expected": re.compile(r"\b(?:cross-?validat\w*|expected)\b", re.I),
+                   "random": re.compile(r"\brandom(?:[- ]map)?\s+(?:control|maps?|baseline)\b|\brandom-map\b", re.I),
+                   "probability": re.compile(r"\bprobability(?:[- ]map)?\s+control\b|\bprobability maps?\b|"
+                                             r"\bmodel's own probabilit", re.I),
+                   "near": re.compile(r"\b(?:near|close to|adjacent to|next to|just outside|bordering|around)\s+(?:the\s+)?"
+                                      r"(?:[\w-]+\s+)?(?:masks?|borders?|boundar\w+|edges?|segmentation)\b|\bnear[- ]mask\b", re.I),
+                   "elsewhere": re.compile(r"\b(?:away from|far from|distant from|detached from|remote from|elsewhere)\b", re.I)}
+QUALIFIER_TEXT = _QUALIFIER_TEXT
+_PIXEL_RE = re.compile(r"(?<!super)(?<!super-)\bpixel[- ]?(?:level|wise|resolution)\b|\b(?:per|each|every|individual) pixels?\b", re.I)
 _SIGNED_RE = re.compile(r"(?<!un)\bsigned\b", re.I)
+# facts a number binds to only when their own word is said, headline or not
+_NAMED_ONLY = ("uncertain", "centroid")
 HEDGE_RELATIVE = 0.03  # "roughly 210 mL" for 213.74 mL: a hedged number may be off by 3 %
 _UNIT_COMPAT = {"mL": {"mL"}, "mm": {"mm"}, "mm2": {"mm2"}, "fraction": {"fraction"}, "s": {"s"}, "bits": {"bits"}}
+
+
+def _last_digit_unit(n: NumberMention) -> float:
+    """One unit of the last significant digit written: 0.01 for "0.95", 1 for "98", 10 for "210"."""
+    if n.decimals > 0 or n.from_word:
+        return 10.0 ** (-n.decimals)
+    digits = str(int(abs(round(n.value)))) if abs(n.value) >= 1 else "0"
+    zeros = len(digits) - len(digits.rstrip("0")) if digits.strip("0") else 0
+    return 10.0 ** zeros
 
 
 def value_matches(n: NumberMention, fact: Fact) -> bool:
@@ -40,7 +59,9 @@ def value_matches(n: NumberMention, fact: Fact) -> bool:
     if "threshold" in fact.concepts and not n.hedged:
         tol = 1e-9  # a threshold is a set constant: "0.9" is not the 0.85 cut-off rounded
     if n.hedged:
-        tol = max(tol, HEDGE_RELATIVE * abs(v))
+        # a hedge widens the rounding by a few per cent of the value, but never past one unit of the last digit
+        # written ("approximately 98 mL" is not 95.59 mL; "roughly 210 mL" may be 213.74 mL)
+        tol = max(tol, min(HEDGE_RELATIVE * abs(v), _last_digit_unit(n) * abs(written_scale)))
     if n.from_word and n.unit == "fraction":
         tol = max(tol, 0.05)  # "about half", "two thirds": coarse by nature
     if n.hi is not None:
@@ -65,15 +86,26 @@ def compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: se
             return False
     elif fact.unit in ("mL", "mm", "mm2", "s", "bits"):
         return False  # a volume or length written without its unit is not bound
-    if ctx.concepts and not ctx.concepts <= (fact.concepts | IMPLIED_CONCEPTS.get(fact.unit, set())):
+    implied = IMPLIED_CONCEPTS.get(fact.unit, set())
+    if "product" in fact.concepts:
+        implied = implied - {"area"}  # the product of two diameters is in mm² but is no area ("cross-sectional area")
+    if ctx.concepts and not ctx.concepts <= (fact.concepts | implied):
         return False
     core = fact.concepts - MODIFIERS - {"confidence", "fraction"}
     if not fact.headline and not (core and core <= (ctx.concepts | sentence_concepts | IMPLIED_CONCEPTS.get(fact.unit, set()))):
         return False
     if ("sd" in fact.concepts) != ("sd" in ctx.concepts):
         return False  # a spread ("± 0.075", "sd 0.04") is only ever a spread, and a mean never one
+    if fact.path.endswith("settings.max_steps") and "max" not in ctx.concepts and n.bound != "max":
+        return False  # "run with 64 steps" is the steps used, not the cap ("up to 64 steps")
+    if len(fact.methods) == 2 and ("q:pixel" in sentence_concepts) != (".pixel_" in fact.path):
+        return False  # "at pixel level" is the pixel-level value; otherwise the superpixel one
+    if "lift" in fact.concepts and "lift" not in ctx.concepts:
+        return False  # a lift is a multiple of chance, checked as a multiple ("6.6 times chance")
     if "threshold" in fact.concepts and "threshold" not in ctx.concepts:
         return False  # a threshold (floor, cut-off) is cited only as one
+    if any(c in fact.concepts and c not in ctx.concepts | sentence_concepts for c in _NAMED_ONLY):
+        return False  # "voxels above the uncertain-band floor" are not the predicted voxels, a coordinate is no diameter
     if ("others" in fact.concepts) != n.others:
         return False  # "three other components": the lesions besides the largest, and only those
     if "signed" in fact.concepts and "q:signed" not in sentence_concepts:
@@ -110,7 +142,7 @@ def compatible(n: NumberMention, ctx: Context, fact: Fact, sentence_concepts: se
     return True
 
 
-IMPLIED_CONCEPTS = {"mL": {"volume"}, "mm2": {"area", "product"}, "mm": {"diameter", "extent"}, "slice": {"slice"},
+IMPLIED_CONCEPTS = {"mL": {"volume"}, "mm2": {"area"}, "mm": {"diameter", "extent"}, "slice": {"slice"},
             "fraction": {"share", "fraction", "volume", "structure", "voxels"}, "count": {"count", "voxels", "lesions"}}
 
 
@@ -126,6 +158,10 @@ def sentence_concepts(sentence: str, sc: SentenceContext) -> set[str]:
     """Concept words of the whole sentence, with the qualifiers it names (``q:blur``, ``q:signed``)."""
     out = {c for _, c in sc.concepts} | {"m:" + k for _, k in sc.methods}
     out |= {"q:" + q for q, pattern in _QUALIFIER_TEXT.items() if pattern.search(sentence)}
+    if out & {"q:near", "q:elsewhere"}:
+        out.add("outside")  # "close to the mask", "away from it": said of the uncertain band outside the masks
+    if _PIXEL_RE.search(sentence):
+        out.add("q:pixel")
     if _SIGNED_RE.search(sentence):
         out |= {"q:signed", "signed"}
     return out
@@ -137,7 +173,12 @@ def narrowest(candidates: list[Fact], ctx: Context, explained_region: str) -> li
     to the explained region."""
     if ctx.sequence and any(f.sequence == ctx.sequence for f in candidates):
         candidates = [f for f in candidates if f.sequence == ctx.sequence]
-    if ctx.side and any(f.side == ctx.side for f in candidates):
+    if ctx.structure and ctx.structure_bound and any(f.structure for f in candidates):
+        candidates = [f for f in candidates if f.structure]  # "the left parietal lobe holds 60.2%": the structure's share
+    if ctx.side and any(f.side == ctx.side for f in candidates) and not (ctx.region and any(
+            f.unit == "mL" and f.side for f in candidates)):
+        # a volume said of a named region ("the whole tumour measures 81.79 mL and lies on the left") is the region's;
+        # a side's own volume binds only when no region is named ("the right-sided portion is about 0.4 mL")
         candidates = [f for f in candidates if f.side == ctx.side]
     if ctx.region is None:
         candidates = [f for f in candidates if not (f.path.startswith("explanations.shapley.regions.")

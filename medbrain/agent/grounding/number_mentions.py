@@ -38,9 +38,10 @@ NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                 "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "single": 1,
                 "a single": 1, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100}
 COUNT_NOUNS = ("lesions", "voxels", "slices", "superpixels", "tokens", "layers", "heads", "steps", "samples",
-                "structures", "components", "foci", "specks", "satellites", "seeds", "runs", "cells")
+                "structures", "components", "foci", "specks", "satellites", "seeds", "runs", "cells", "variants",
+                "pixels", "draws", "forward passes", "flips")
 _NUMBER_RE = re.compile(
-    rf"(?<![\w.\-/])(?P<neg>[-−])?(?:{_SCI}|(?P<num>{_NUM}))(?![\w]|\.\d)"
+    rf"(?<![\w.\-])(?<![^\d\s]/)(?P<neg>[-−])?(?:{_SCI}|(?P<num>{_NUM}))(?![\w]|\.\d)"
     rf"(?:\s*(?P<range>[-–]|to|and)\s*(?P<hi>{_NUM})(?![\w]|\.\d))?")
 _FRACTION_WORDS = {"half": 0.5, "a half": 0.5, "one half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3,
                    "two-thirds": 2 / 3, "a quarter": 0.25, "one quarter": 0.25, "three quarters": 0.75,
@@ -56,14 +57,17 @@ _NEAR_OR_BOUND_RE = re.compile(r"\b(?:close to|near|around|about|at) or (?:above
 MULTIPLE_RE = re.compile(
     r"(?P<bound>more than |over |at least |less than |under |almost |nearly |roughly |about |around |approximately |some )?"
     r"(?:(?P<num>\d+(?:\.\d+)?)\s*(?:times|-fold|fold|x(?=\s))|(?P<word>twice|double|thrice|two times|three times|four times|"
-    r"five times|six times|ten times))"
-    r"(?=\s+(?:as (?:much|large|big|great|many)|the(?!\s+same\b)|that|larger|bigger|greater|more|higher|its|what|those|"
+    r"five times|six times|ten times)|"
+    # "about half the size of the core", "a third as large as": a fraction said as a multiple
+    r"(?P<part>half|a half|one half|a third|one third|two thirds|two-thirds|a quarter|one quarter|three quarters|"
+    r"three-quarters|a fifth|one fifth|a tenth|one tenth)(?=\s+(?:the\s+(?:size|volume|extent)\s+of|as\s+(?:large|big|much|great)\s+as)\b))"
+    r"(?=\s+(?:as (?:much|large|big|great|many)|the(?!\s+same\b)|that|larger|bigger|greater|more|higher|its|what|those|chance\b|"
     r"[A-Z][\w-]*'s?\b))", re.I)
-_LIST_SEP_RE = re.compile(r"^\s*(?:,|,?\s*and|/)\s*$", re.I)
+_LIST_SEP_RE = re.compile(r"^\s*(?:,|,?\s*and|/|vs\.?|versus)\s*$", re.I)
 _OF_LITRE_RE = re.compile(r"^of\s+(?:a|one)\s+(?:litre|liter)\b", re.I)
 _BETWEEN_RE = re.compile(r"\bbetween\s+$", re.I)
 _DIM_SEP_RE = re.compile(r"^\s*(?:mm|cm)?\s*(?:x|×|by|±|\+/-|of)\s*$", re.I)  # "68 x 33.5 mm", "74.5 ± 2 mL", "26 of 129 mL"
-_WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?:(\w+)\s+)?("
+_WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?:(\w+)\s+)?(?:[\w]+-[\w]+\s+)?("
                              + "|".join(COUNT_NOUNS) + r"|lesion|slice|structure|component)\b", re.I)
 # "the three other components": a count of the lesions besides the main one
 _OTHERS_RE = re.compile(r"^\s*(?:other|remaining|further|additional)\s+(?:[\w-]+\s+)?(?:lesions?|components?|foci|focus)\b", re.I)
@@ -107,13 +111,44 @@ def _decimals(text: str) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
+# "averaged over 10 draws", "computed over two seeds": "over" after a verb of aggregating, before what is
+# aggregated over, is a preposition, not a bound ("measured over 100 mL" stays a bound)
+_OVER_PREPOSITION_RE = re.compile(r"\b(?:averaged|computed|calculated|evaluated|estimated|assessed|pooled|summed|aggregated|"
+                                  r"repeated|iterated|sampled|tested|performed|run|ran|done|taken|spread|distributed)\s+$", re.I)
+_OVER_WHAT_RE = re.compile(r"^\s*(?:[a-z-]+\s+)?(?:draws|seeds|runs|slices|steps|samples|repeats|repetitions|iterations|trials|"
+                           r"passes|folds|cases|variants|flips|maps|pairs)\b", re.I)
+# "0.98 or higher", "5% or less": a bound written after the number
+_BOUND_AFTER_RE = re.compile(r"^\s*(?:%|percent|mL|mm)?\s*(?:or|and)\s+(?P<dir>higher|more|above|greater|better|over|"
+                             r"lower|less|below|fewer|under|smaller|worse)\b", re.I)
+
+
 def _bound_before(sentence: str, start: int) -> str:
     """ "more than 0.95" -> ``min``, "fewer than 6%" -> ``max``, "not more than 80 mL" -> ``max``; else ""."""
     bound = _BOUND_RE.search(sentence[max(0, start - 25):start])
     if not bound:
         return ""
+    if bound.group("dir").lower() == "over" and not bound.group("not") \
+            and _OVER_PREPOSITION_RE.search(sentence[:max(0, start - 25) + bound.start("dir")]) \
+            and _OVER_WHAT_RE.match(re.sub(r"^[\d,.]+|^[a-z]+", "", sentence[start:], count=1, flags=re.I)):
+        return ""
     upper = bool(re.match(r"fewer|less|smaller|below|under|at most|up to", bound.group("dir"), re.I))
     return "max" if upper != bool(bound.group("not")) else "min"
+
+
+_TUPLE_RE = re.compile(r"\(\s*-?\d[^()]*\)")
+_TUPLE_UNIT_RE = re.compile(r"^\s*(mm|cm|ml|mL)\b", re.I)
+
+
+def _tuple_units(sentence: str, out: list[NumberMention]) -> None:
+    """ "(-87.3, 120.4, 98.1) mm": the unit after a parenthesised tuple is each member's."""
+    for t in _TUPLE_RE.finditer(sentence):
+        unit = _TUPLE_UNIT_RE.match(sentence[t.end():])
+        if not unit:
+            continue
+        family, factor = UNITS[unit.group(1).lower()]
+        for n in out:
+            if t.start() < n.start < t.end() and not n.unit:
+                n.unit, n.factor, n.unit_text = family, factor, unit.group(1)
 
 
 def find_numbers(sentence: str) -> list[NumberMention]:
@@ -159,6 +194,9 @@ def find_numbers(sentence: str) -> list[NumberMention]:
     for n in out:
         n.hedged = bool(_HEDGE_RE.search(sentence[max(0, n.start - 25):n.start]))
         n.bound = _bound_before(sentence, n.start)
+        after = _BOUND_AFTER_RE.match(sentence[n.end:])
+        if after and not n.bound:
+            n.bound = "min" if after.group("dir").lower() in ("higher", "more", "above", "greater", "better", "over") else "max"
         if _NEAR_OR_BOUND_RE.search(sentence[max(0, n.start - 30):n.start]):
             n.hedged, n.bound, n.near_bound = True, "min", True  # "close to or above 0.9": at least about 0.9
     # dimensions "68.5 x 54.5 mm": the first number takes the unit of the second
@@ -168,12 +206,13 @@ def find_numbers(sentence: str) -> list[NumberMention]:
     for i in range(len(out) - 1, 0, -1):  # "150.08, 69.41 and 44.83 mL": a list closed by "and" shares its unit
         last = out[i]
         if not last.unit or last.unit.startswith("other:") or out[i - 1].unit \
-                or not re.match(r"^\s*(?:,?\s*and|/)\s*$", sentence[out[i - 1].end:last.start], re.I):
+                or not re.match(r"^\s*(?:,?\s*and|/|vs\.?|versus)\s*$", sentence[out[i - 1].end:last.start], re.I):
             continue
         j = i - 1
         while j >= 0 and not out[j].unit and _LIST_SEP_RE.match(sentence[out[j].end:out[j + 1].start]):
             out[j].unit, out[j].factor, out[j].unit_text = last.unit, last.factor, last.unit_text
             j -= 1
+    _tuple_units(sentence, out)
     taken = [(n.start, n.end) for n in out]
     for m in _WORD_NUMBER_RE.finditer(sentence):
         if any(s <= m.start() < e for s, e in taken):
@@ -193,7 +232,7 @@ def find_numbers(sentence: str) -> list[NumberMention]:
                                      bound=_bound_before(sentence, m.start())))
             continue
         out.append(NumberMention(m.group(1), _FRACTION_WORDS[m.group(1).lower()], 2, m.start(), m.start() + len(m.group(1)),
-                                 unit="fraction", from_word=True, hedged=True))
+                                 unit="fraction", from_word=True, hedged=True, bound=_bound_before(sentence, m.start())))
     for n in out:
         n.others = bool(_OTHERS_RE.match(sentence[n.end:]))
     return sorted(out, key=lambda n: n.start)

@@ -1,7 +1,8 @@
 """Claims about how far the result can be trusted, checked against the confidence facts.
 
 Trust, guarantees, accuracy percentages, "replaces expert review", clinical validation and
-exactness overstate an uncalibrated research tool and fail unless denied; "calibrated"
+exactness overstate an uncalibrated research tool and fail unless denied ("almost perfectly" of
+a region whose Dice against the reference is at least 0.95 is not an overclaim); "calibrated"
 must match the confidence tool's flag; under-segmentation statements must match the
 per-region flags; over-segmentation (no tool assesses it) fails unless denied; "no ground
 truth" must match the Dice scores, and "Dice is lowest for the ET" their extremes; the
@@ -25,14 +26,18 @@ _OVERCLAIM_RE = re.compile(
     r"\b(?:replace|replaces|substitute for|instead of) (?:the |a |an )?(?:expert|radiologist|clinical|human|specialist)\b|"
     r"\bno (?:need|further need) (?:for|of) (?:a |any )?(?:expert |radiologist |human |manual |clinical )?review\b|"
     r"\bwithout (?:any |further |expert |radiologist |human )*review\b|\berror[- ]free\b|\bdefinitive(?:ly)?\b|"
-    r"\bcertain(?:ly)? correct\b|\b(?:is|are|was|were)\s+(?:completely\s+|absolutely\s+|entirely\s+|100%\s+)?certain\b|"
+    r"\bcertain(?:ly)? correct\b|\b(?:is|are|was|were)\s+(?:completely\s+|absolutely\s+|entirely\s+|essentially\s+|virtually\s+|practically\s+|effectively\s+|fully\s+|totally\s+|100%\s+)?(?:'|\x22)?certain\b|"
     r"\bwith (?:complete |absolute )?certainty\b|\bundoubtedly\b|\bbeyond (?:any |all )?doubt\b|\bwithout (?:any )?doubt\b|"
     r"\bunequivocal(?:ly)?\b|\b(?:very|completely|absolutely|totally|100%)\s+sure\b|"
     r"\b(?:taken|read|used|regarded|treated|seen)\s+as\s+(?:proof|definitive evidence|a guarantee)\b|\bconclusive(?:ly)?\b|\bdefinite(?:ly)?\b|\bis (?:always|definitely) (?:right|correct|accurate)\b|"
     r"\b(?:result|segmentation|prediction|finding|outline)s? (?:is|are) (?:certain|definite|definitely correct|exact)\b|"
     r"(?<!cross-)(?<!cross )\b(?:clinically )?validated(?! against)\b|\bclinical(?:ly)? (?:grade|metric)\b|\bperfect(?:ly)?\b|"
     r"\baccurate to (?:within )?(?:a|one|\d)|\b(?:confirm\w*|prove[sn]?|proving|demonstrat\w*|establish\w*|guarantee\w*)\s+"
-    r"(?:an?\s+|the\s+)?(?:accura\w+|correct\w*|precise\w*|exact\w*)|\bexact(?:ly)? (?:boundar\w*|outline|delineation)\b|\bno errors?\b", re.I)
+    r"(?:an?\s+|the\s+)?(?:accura\w+|correct\w*|precise\w*|exact\w*)|\bexact(?:ly)? (?:boundar\w*|outline|delineation)\b|\bno errors?\b|"
+    # "the explanation methods prove that ...", "can safely be used for clinical decisions"
+    r"\bprove[sn]?\s+that\b|\bproof that\b|\b(?:can|could|may|should)\s+(?:safely\s+|reliably\s+|now\s+)?be\s+(?:used|relied on)\s+"
+    r"(?:for|in|to\s+(?:guide|inform|make|drive|support))\s+(?:\w+\s+){0,2}?(?:clinical|diagnostic|treatment|therapeutic|patient)\b|"
+    r"\bsafe(?:ly)?\s+(?:to\s+use\s+)?for\s+(?:clinical|diagnostic)\b|\bready for clinical\b", re.I)
 _CALIBRATED_RE = re.compile(r"\b(?:well[- ])?calibrated\b", re.I)
 _UNDERSEG_RE = re.compile(r"\b(?:under-?segment\w*|missed (?:parts|tumou?r))\b", re.I)
 # "possibly missed": a region not predicted although probability sits where it would be (its own flag)
@@ -40,8 +45,14 @@ _MISSED_REGION_RE = re.compile(r"\b(?:possibly|likely|probably) missed\b", re.I)
 
 
 _CONVERGED_RE = re.compile(r"\b(converged|converges|converge|convergence (?:was )?(?:reached|achieved))\b", re.I)
+_CONVERGED_AT_RE = re.compile(r"\bconverge[sd]?\b[^.;:,]{0,20}?\b(?:at|after|with|in|within|by)\s+(?:the\s+|its\s+)?"
+                              r"(?:initial\s+|first\s+|final\s+|only\s+)?(\d+)\s+steps\b|"
+                              r"\b(?:needed|took|required|used)\s+(?:only\s+)?(?:the\s+|its\s+)?(?:initial\s+|first\s+|final\s+)?"
+                              r"(\d+)\s+steps\s+(?:to|before it could)\s+converge\b|"
+                              r"\b(\d+)\s+steps\s+(?:were enough|sufficed|was enough)\b", re.I)
 _STABLE_RE = re.compile(r"\b(stable|stability check passed|reliable|reliably)\b", re.I)
-_CONSISTENT_RE = re.compile(r"\bconsisten(?:t|cy)\b[^.;]{0,30}?\b(?:across|over|between)\b[^.;]{0,20}?\b(?:seeds?|runs?|repeats?)\b", re.I)
+_CONSISTENT_RE = re.compile(r"\b(?:in)?consisten(?:t|cy)\b[^.;]{0,30}?\b(?:across|over|between)\b[^.;]{0,20}?\b(?:seeds?|runs?|repeats?)\b",
+                            re.I)
 _OVERSEG_RE = re.compile(r"\bover-?segment\w*", re.I)
 _NO_TRUTH_RE = re.compile(r"\bno (?:ground[- ]truth|reference segmentation|reference)\b(?: (?:was|is) (?:available|supplied|provided|given))?"
                           r"|\bdice (?:could|can|was) not (?:be )?(?:computed|calculated|measured)\b", re.I)
@@ -103,6 +114,14 @@ def _method_state_claims(s: str, cat: FactCatalogue) -> list[Claim]:
             says = not says  # "failed to converge"
         claims.append(make_claim("relation", f"{display_word(near[-1])} {'converged' if says else 'did not converge'}",
                                  flag is not None and bool(flag) == says, f"converged for {display_word(near[-1])} is {flag}"))
+    steps = get(cat.raw, "explanations", "integrated_gradients", "steps_tried") \
+        or [get(cat.raw, "explanations", "integrated_gradients", "settings", "n_steps")]
+    for m in _CONVERGED_AT_RE.finditer(s):  # "IG converged at the initial 16 steps": the steps it converged at
+        near = [k for a, b, k in mentions if a < m.start()]
+        if near and near[-1] == "integrated_gradients" and isinstance(steps[-1], int):
+            said = int(next(g for g in m.groups() if g))
+            claims.append(make_claim("relation", m.group(0), said == steps[-1],
+                                     f"Integrated Gradients tried {steps} steps and stopped at {steps[-1]}"))
     for m in _STABLE_RE.finditer(s):
         near = [k for a, b, k in mentions if a < m.start() and k == "slice"]
         if not near or re.search(r"\bmost\s+$", s[max(0, m.start() - 6):m.start()], re.I):
@@ -120,7 +139,7 @@ def _method_state_claims(s: str, cat: FactCatalogue) -> list[Claim]:
         if not near:
             continue
         flag = get(cat.raw, "explanations", near[-1], "consistency", "consistent")
-        says = not is_negated_at(s, m.start(), m.end())
+        says = (not is_negated_at(s, m.start(), m.end())) != m.group(0).lower().startswith("in")  # "inconsistent"
         unmeasured = bool(re.search(r"\bnot (?:been )?(?:measured|assessed|computed|tested|checked|evaluated|run)\b|\bunknown\b|"
                                     r"\bcannot be (?:judged|assessed)\b", s[m.start():], re.I))
         ok = (flag is None) if unmeasured else (flag is not None and bool(flag) == says)
@@ -129,11 +148,29 @@ def _method_state_claims(s: str, cat: FactCatalogue) -> list[Claim]:
     return claims
 
 
+NEAR_PERFECT_DICE = 0.95  # "almost perfect" agreement with the reference: a Dice at least this high
+_NEAR_RE = re.compile(r"\b(?:almost|nearly|near|close to)[- ]$", re.I)
+
+
+def _near_perfect_overlap(s: str, m: re.Match, cat: FactCatalogue) -> bool:
+    """ "almost perfectly", "near-perfect" said of a region's agreement with the reference whose Dice is at least
+    :data:`NEAR_PERFECT_DICE` (the region named nearest to the word; never a bare "perfect")."""
+    if not m.group(0).lower().startswith("perfect") or not _NEAR_RE.search(s[max(0, m.start() - 12):m.start()]):
+        return False
+    scores = get(cat.raw, "segmentation", "scores_vs_truth", default={}) or {}
+    if not _DICE_TERM_RE.search(s) and not re.search(r"\breference\b|\bground[- ]truth\b", s, re.I):
+        return False
+    near = sorted((abs(p - m.start()), r) for p, r in region_mentions(s) if isinstance(scores.get(r), (int, float)))
+    return bool(near) and float(scores[near[0][1]]) >= NEAR_PERFECT_DICE
+
+
 def check_reliability(s: str, cat: FactCatalogue) -> list[Claim]:
     conf = get(cat.raw, "confidence", default={}) or {}
     claims = []
     for m in _OVERCLAIM_RE.finditer(s):
-        if m.group(0).lower().startswith("without"):  # its own "without" is not a denial of it
+        if _near_perfect_overlap(s, m, cat):
+            continue  # "the core is reproduced almost perfectly (Dice 0.963)": a hedged word for a measured overlap
+        if m.group(0).lower().startswith(("without", "no error")):  # its own "without" / "no" is not a denial of it
             negated = bool(re.search(r"\b(?:not|never|cannot|can't|no|nothing|must not|should not|shouldn't)\b", s[:m.start()],
                                      re.I))
         else:

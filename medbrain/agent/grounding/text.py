@@ -18,7 +18,7 @@ NEGATION_CUE_RE = re.compile(
     r"\b(?:(?:incorrect|wrong|false|inaccurate|misleading) to (?:say|describe|call|state|claim)|"
     r"(?:it is )?(?:untrue|false) that|"
     r"no|not|never|none|neither|nor|without|absent|lacks?|lacking|free of|cannot|can't|isn't|aren't|wasn't|"
-    r"weren't|doesn't|don't|didn't|won't|nothing|unlikely|improbable)\b|n't\b", re.I)
+    r"weren't|doesn't|don't|didn't|won't|nothing|unlikely|improbable|rather than|instead of)\b|n't\b", re.I)
 # Cues that look negative but are not ("no doubt" asserts, "not only" adds).
 _FALSE_NEGATION_RE = re.compile(
     r"\b(?:no doubt|without (?:any )?doubt|not only|no longer than|nothing but|not least|no less than|"
@@ -29,13 +29,17 @@ _VERB = (r"(?:is|are|was|were|stays?|remains?|lies?|has|have|shows?|extends?|cro
 # "... and stays in the left hemisphere": a new predicate after and/or ends a negation's scope.
 _SCOPE_END_RE = re.compile(
     r"[;:,.()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|yet)\b|"
-    r"\b(?:and|or)\s+(?:(?:it|they|this|which|that|the\s+\w+)\s+)?" + _VERB + r"\b", re.I)
+    r"\b(?:and|or)\s+(?:(?:it|they|this|which|that|the\s+\w+)\s+)?" + _VERB + r"\b|"
+    # "does not cross the midline and confidence is high": a new subject with its own copula
+    r"\band\s+(?:the\s+)?[a-z-]+\s+(?:is|are|was|were)\b", re.I)
 # Words after a term that deny it ("the right hemisphere is unaffected", "X and Y are spared").
 _DENIAL_AFTER_RE = re.compile(
     r"^\s*(?:(?!" + _COPULA + r"\b)[\w'/-]+\s+){0,8}?" + _COPULA
     + r"\s+(?:(?:entirely|completely|fully|largely|still|also|both|all)\s+)?"
     r"(?:spared|unaffected|uninvolved|not\b|free\b|clear\b|intact|normal|absent|uninvolved|unlikely\b)"
-    r"|^\s*(?:spared|unaffected|uninvolved|(?:is|are)?\s*absent)\b", re.I)
+    r"|^\s*(?:spared|unaffected|uninvolved|(?:is|are)?\s*absent)\b"
+    # a key-value answer: "Crosses midline: no", "Midline crossing = false"
+    r"|^\s*[:=]\s*(?:no|none|false|absent|not (?:present|seen))\b", re.I)
 _MIXED_SCRIPT_WORD_RE = re.compile(r"\w+")
 
 
