@@ -77,6 +77,11 @@ def _pair(path: str | Path) -> tuple[Path, Path]:
     return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
 
 
+def _non_finite(value: torch.Tensor) -> int:
+    """How many NaN/inf entries a tensor holds (0 for integer tensors)."""
+    return int((~torch.isfinite(value)).sum()) if value.is_floating_point() else 0
+
+
 def _stored_tensors(model: HybridUNetPlusPlus, dtype: torch.dtype | None) -> tuple[dict[str, torch.Tensor], list[str]]:
     """The tensors to write and the float keys kept in float32 although ``dtype`` was asked for.
 
@@ -88,7 +93,7 @@ def _stored_tensors(model: HybridUNetPlusPlus, dtype: torch.dtype | None) -> tup
     tensors, kept = {}, []
     for key, value in model.trainable_state_dict().items():
         value = value.detach().cpu()
-        if value.is_floating_point() and not torch.isfinite(value).all():
+        if _non_finite(value):
             raise CheckpointError(f"{key} holds NaN or inf values; refusing to save a broken network.")
         if dtype is not None and value.is_floating_point() and value.dtype != dtype:
             cast = value.to(dtype)
@@ -229,9 +234,9 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu", ver
     for key, value in tensors.items():
         if value.shape != own[key].shape:
             raise CheckpointError(f"{weights_path.name}: {key} has shape {tuple(value.shape)}, expected {tuple(own[key].shape)}.")
-        if value.is_floating_point() and not torch.isfinite(value).all():
+        if bad := _non_finite(value):
             raise CheckpointError(
-                f"{weights_path.name}: {key} holds NaN or inf values ({int((~torch.isfinite(value)).sum())} of "
+                f"{weights_path.name}: {key} holds NaN or inf values ({bad} of "
                 f"{value.numel()}), which silently breaks the network; refused. Fix: re-export it from the "
                 "float32 run checkpoint with `medbrain train export` (it keeps such tensors in float32).")
         tensors[key] = value.to(own[key].dtype)

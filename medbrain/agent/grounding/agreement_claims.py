@@ -15,6 +15,7 @@ import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
 from medbrain.agent.grounding.mentions import method_mentions
+from medbrain.agent.grounding.number_mentions import NUMBER_WORDS
 from medbrain.agent.grounding.text import conjunct_end, is_negated_at
 from medbrain.facts import FactCatalogue, display_word, get
 
@@ -97,7 +98,6 @@ def _judge(s: str, own: str, whole: str, pair: frozenset[str], cat: FactCatalogu
     return make_claim("relation", f"{label} {'agree' if says_agree else 'disagree'}", ok, reason)
 
 
-_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "no": 0, "none": 0}
 # "Four of the six method pairs agree", "three pairs disagree": how many pairs hold a verdict
 _PAIR_COUNT_RE = re.compile(r"\b(?P<n>one|two|three|four|five|six|\d)\s+(?:of\s+(?:the\s+|all\s+)?(?:\w+\s+)?)?(?:method\s+)?"
                             r"pairs?\s+(?:(?:were|are|was|is)\s+(?:rated\s+|classed\s+(?:as\s+)?)?)?['\"]?"
@@ -111,7 +111,7 @@ def _pair_counts(s: str, cat: FactCatalogue) -> list[Claim]:
         if not rows:
             continue
         word = m.group("n").lower()
-        said = int(word) if word.isdigit() else _COUNT_WORDS[word]
+        said = int(word) if word.isdigit() else NUMBER_WORDS[word]
         verdict = "partial" if m.group("v").lower().startswith("partial") else _verdict_word(m.group("v"))
         holding = sum(1 for row in rows.values() if row.get("verdict") == verdict)
         negated = is_negated_at(s, m.start("v"), m.end("v"))

@@ -22,6 +22,7 @@ import re
 
 from medbrain.agent.grounding.claim import Claim, make_claim
 from medbrain.agent.grounding.mentions import method_mentions, region_mentions
+from medbrain.agent.grounding.number_mentions import NUMBER_WORDS
 from medbrain.agent.grounding.text import conjunct_end, is_negated_at
 from medbrain.facts import FactCatalogue, display_word, get
 
@@ -64,7 +65,6 @@ _OVER_PAIRS_RE = re.compile(r"\b(?:average|mean)\s+(?:over|of|across)\s+(?:all\s
 _LLM_RE = re.compile(r"\b(?:gpt-?\d[\w.-]*|chatgpt|claude|llama[\w.-]*|gemini|mistral|mixtral|qwen[\w.-]*|deepseek|copilot)\b", re.I)
 _FITTED_RE = re.compile(r"\b(?:fine-?tuned|trained|re-?trained|adapted|optimi[sz]ed)\s+(?:\w+\s+){0,2}?(?:on|to|for)\s+"
                         r"(?:this|the present|the current|the same)\s+(?:case|patient|scan|image|volume)\b", re.I)
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 # "the RANO measurement was taken on the whole tumour": the region the bidimensional RANO product was measured on
 _RANO_ON_RE = re.compile(r"\brano\b[^.;]{0,40}?\b(?:taken|measured|computed|made|done|calculated|based|performed|drawn)\s+"
                          r"(?:on|for|from|over|of)\b", re.I)
@@ -197,7 +197,7 @@ def _run_count_claims(s: str, cat: FactCatalogue) -> list[Claim]:
             ok = m.group("metric").lower() in ("spearman", "rank correlation", "correlation")
             claims.append(make_claim("relation", m.group(0), ok, "the agreement is the mean pairwise Spearman rank correlation"))
     for m in _OVER_PAIRS_RE.finditer(s):
-        n = _COUNT_WORDS.get(m.group("n").lower()) or (int(m.group("n")) if m.group("n").isdigit() else None)
+        n = NUMBER_WORDS.get(m.group("n").lower()) or (int(m.group("n")) if m.group("n").isdigit() else None)
         if n and scored and re.search(r"\b(?:spearman|agreement)\b", s, re.I):
             claims.append(make_claim("relation", m.group(0), n == len(scored),
                                      f"the mean is over the {len(scored)} scored pairs of {len(pairs)}"))
