@@ -60,7 +60,9 @@ def compact_facts(facts: dict[str, Any]) -> dict[str, Any]:
     comp = facts.get("comparison") or {}
     if comp:
         out["comparison"] = {
-            "methods": [_pick(x, ("method", "energy_inside_region", "max_inside_region", "deletion_auc", "insertion_auc"))
+            "methods": [{**_pick(x, ("method", "energy_inside_region", "max_inside_region", "deletion_auc", "insertion_auc")),
+                         **({"consistency": _pick(x["consistency"], ("test", "consistent", "spearman_abs"))}
+                            if isinstance(x.get("consistency"), dict) else {})}
                         for x in comp.get("methods") or []],
             "pairs": [_pick(p, ("pair", "spearman", "iou_top10", "verdict")) for p in comp.get("pairs") or []],
             **_pick(comp, ("most_agreeing_pair", "least_agreeing_pair", "best_localised_method",

@@ -144,6 +144,24 @@ def randomisation_lines(comp: dict[str, Any]) -> list[str]:
     return lines
 
 
+def mirror_lines(comp: dict[str, Any]) -> list[str]:
+    """The seed-free methods' mirror check: which maps survived a left-right mirror of the slice."""
+    tested = {m: c for m, c in (comp.get("consistency") or {}).items()
+              if c.get("test") == "mirror" and c.get("consistent") is not None}
+    if not tested:
+        return []
+    threshold = num(next(iter(tested.values())).get("min_spearman"))
+
+    def group(ok: bool) -> str:
+        return ", ".join(f"{method_name(m)} (Spearman {num(c['spearman_abs'])})" for m, c in tested.items()
+                         if c["consistent"] is ok)
+
+    parts = [f"consistent for {group(True)}" if any(c["consistent"] for c in tested.values()) else "",
+             f"not consistent for {group(False)}" if not all(c["consistent"] for c in tested.values()) else ""]
+    return [f"Mirror check of the seed-free methods (each re-run on the left-right mirrored slice and its map "
+            f"mirrored back; consistent at or above a mirror Spearman threshold of {threshold}): " + "; ".join(p for p in parts if p) + "."]
+
+
 def slice_lines(expl: dict[str, Any]) -> list[str]:
     stab = (expl.get("slice") or {}).get("stability")
     if isinstance(stab, (int, float)) and not isinstance(stab, bool):
@@ -183,7 +201,7 @@ def method_comparison(facts: dict) -> str:
     if region and z is not None:
         lines.append(f"All methods explain the {REGION_WORDS.get(region, region)} ({region}) prediction on axial slice {z}.")
     lines += method_lines(comp) + control_lines(comp) + verdict_lines(comp) + agreement_lines(comp)
-    lines += randomisation_lines(comp)
+    lines += randomisation_lines(comp) + mirror_lines(comp)
     ig = expl.get("integrated_gradients") or {}
     shares = ig.get("sequence_share") or {}
     if shares:

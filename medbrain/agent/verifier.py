@@ -11,7 +11,7 @@ sentence is checked on its own:
   against the facts (``location_claims``, ``method_claims``, ``agreement_claims``,
   ``dominance_claims``, ``confidence_claims``, ``location_relations``, ``method_relations``,
   ``localisation_claims``, ``sign_claims``, ``reliability_claims``, ``threshold_relations``,
-  ``run_claims`` in :mod:`medbrain.agent.grounding`); clinical content (diagnosis,
+  ``run_claims``, ``mirror_claims`` in :mod:`medbrain.agent.grounding`); clinical content (diagnosis,
   grade, markers, prognosis, treatment, drugs, referrals, identifiers, prior-scan
   comparisons), meta text, unknown proper names and mixed-script words fail
   (:mod:`medbrain.agent.grounding.content_claims`).
@@ -39,6 +39,7 @@ from medbrain.agent.grounding.location_relations import (
 from medbrain.agent.grounding.localisation_claims import check_localisation
 from medbrain.agent.grounding.method_claims import check_methods, check_sequences
 from medbrain.agent.grounding.method_relations import check_method_results, check_sequence_relations
+from medbrain.agent.grounding.mirror_claims import check_mirror
 from medbrain.agent.grounding.number_binding import check_sentence_numbers
 from medbrain.agent.grounding.number_context import SentenceContext
 from medbrain.agent.grounding.ratio_relations import check_multiples
@@ -130,7 +131,7 @@ def verify_sentence(sentence: str, cat: FactCatalogue, carried_region: str | Non
                   check_method_results, check_reliability, check_compound_lobes,
                   check_sequence_relations, check_input_sequences, check_run_claims, check_focality,
                   check_size_analogies, check_structure_comparisons, check_case_claims, check_localisation,
-                  check_signs, check_atlas_coverage):
+                  check_signs, check_atlas_coverage, check_mirror):
         result.claims.extend(check(sentence, cat))
     result.claims.extend(check_threshold_relations(sentence, verdicts, cat))
     result.claims.extend(check_multiples(sentence, verdicts, cat))

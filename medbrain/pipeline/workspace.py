@@ -34,6 +34,7 @@ from medbrain.tools.evaluation import common_cells, evaluate_slice, evaluation_s
 from medbrain.tools.faithfulness import faithfulness
 from medbrain.tools.measure import measure_tumour
 from medbrain.tools.method_ranking import rank_methods
+from medbrain.tools.mirror_consistency import SEED_FREE, method_consistency, mirror_consistency
 from medbrain.tools.randomisation import cascading_randomisation
 from medbrain.tools.shapley import sequence_shapley
 from medbrain.tools.slice_input import SliceInput, Target, build_target, make_slice_input
@@ -309,6 +310,7 @@ class CaseWorkspace:
                                      faithfulness=faith, ranking=ranking, seed=self.seed).to_dict()
             result.update(self._budget_facts())
             result["target"] = target.describe()
+            self._add_consistency(result, inp, region, region_mask, cells)
             mode = self.plan.get("randomisation")
             if deletion and mode:
                 result["randomisation"] = {"run": True, **self.randomisation(region, z, cells,
@@ -321,6 +323,28 @@ class CaseWorkspace:
             self._compared = key
             out["summary"] = f"faithfulness: {result['faithfulness_verdict']}; not beating random: {result['not_beating_random']}"
         return result
+
+    def _add_consistency(self, result: dict[str, Any], inp: SliceInput, region: str, mask: np.ndarray,
+                         cells: np.ndarray) -> None:
+        """Per method, one consistency entry: SLICE across seeds, the seed-free methods under a mirror."""
+        explained = self.facts.get("explanations") or {}
+        mirror = {}
+        seed_free = [m for m in self.maps if m in SEED_FREE]
+        if seed_free and self.plan.get("mirror_consistency", True):
+            with self.log.call("mirror_consistency", region=region, methods=seed_free) as out:
+                for method in seed_free:
+                    settings = (explained.get(method) or {}).get("settings_requested") or self.settings_for(method)
+
+                    def explain(i: SliceInput, m: np.ndarray, method: str = method,
+                                settings: dict[str, Any] = settings) -> np.ndarray:
+                        return run_method(self.model, i, region, method, settings, m).map
+
+                    mirror[method] = mirror_consistency(explain, inp, mask, self.maps[method], cells)
+                out["summary"] = ", ".join(f"{m} {v['consistent']}" for m, v in mirror.items())
+        for entry in result["methods"]:
+            name = entry["method"]
+            entry["consistency"] = method_consistency(name, explained.get(name) or {}, mirror.get(name))
+        result["consistency"] = {e["method"]: e["consistency"] for e in result["methods"]}
 
     def _extra_records(self, region: str, z: int, fs: dict[str, Any]) -> list:
         """Slice records of the budget's further slices across the region (methods re-run)."""

@@ -187,7 +187,21 @@ def method_table(values: FactValues) -> Table | None:
     rows = [(word(m.get("method", f"method {i + 1}")),
              *(values.text(f"comparison.methods[{i}].{c}") for c in columns)) for i, m in enumerate(methods)]
     header = ("Method", *(METHOD_LABELS.get(c) or humanise(c) for c in columns))
+    if any(isinstance(m.get("consistency"), Mapping) for m in methods):
+        rows = [(*row, _consistency_text(_mapping(m.get("consistency")))) for row, m in zip(rows, methods)]
+        header = (*header, "Consistent (test)")
     return Table("Explanation methods", header, rows)
+
+
+def _consistency_text(c: Mapping[str, Any]) -> str:
+    """ "yes (mirror, Spearman 0.74)", "yes (independent seeds)", "not run"."""
+    flag = c.get("consistent")
+    if flag is None:
+        return "not run" if c.get("test") in (None, "not run") else f"undefined ({c.get('test')})"
+    detail = str(c.get("test"))
+    if c.get("spearman_abs") is not None:
+        detail += f", Spearman {format_value(c['spearman_abs'])}"
+    return f"{'yes' if flag else 'no'} ({detail})"
 
 
 def pair_table(values: FactValues) -> Table | None:

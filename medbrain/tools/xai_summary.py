@@ -18,7 +18,7 @@ def _f(value: Any, nd: int = 3) -> str:
 def method_table(facts: Mapping[str, Any], seconds: Mapping[str, float], title: str) -> Table:
     """One row per map method: faithfulness under both imputations, controls, localisation."""
     comp = facts.get("comparison") or {}
-    columns = ["method", "del/ins 0", "del/ins blur", ">random", ">prob", "rank acc (lift)", "point", "s"]
+    columns = ["method", "del/ins 0", "del/ins blur", ">random", ">prob", "rank acc (lift)", "point", "consistent", "s"]
     rows = []
     for m in comp.get("methods", []):
         f = m.get("faithfulness") or {}
@@ -30,18 +30,28 @@ def method_table(facts: Mapping[str, Any], seconds: Mapping[str, float], title: 
                      f"{_f(beats.get('baseline'))}/{_f(beats.get('blur'))}",
                      f"{_f(prob.get('baseline'))}/{_f(prob.get('blur'))}",
                      f"{_f(loc.get('rank_accuracy'), 2)} ({_f(loc.get('rank_lift'), 1)})",
-                     _f(loc.get("pointing_game")), f"{seconds.get(m['method'], 0):.0f}"])
+                     _f(loc.get("pointing_game")), _consistent(m.get("consistency")),
+                     f"{seconds.get(m['method'], 0):.0f}"])
     ctrl = comp.get("controls") or {}
     for name, key in (("random", "random"), ("prob. map", "probability")):
         c = ctrl.get(key) or {}
         if c:
             b, bl = c.get("baseline", {}), c.get("blur", {})
             rows.append([f"({name} control)", f"{_f(b.get('deletion_auc'), 2)}/{_f(b.get('insertion_auc'), 2)}",
-                         f"{_f(bl.get('deletion_auc'), 2)}/{_f(bl.get('insertion_auc'), 2)}", "-", "-", "-", "-", "-"])
+                         f"{_f(bl.get('deletion_auc'), 2)}/{_f(bl.get('insertion_auc'), 2)}", "-", "-", "-", "-", "-", "-"])
     ref = comp.get("localisation_reference", "prediction")
     verdict = comp.get("faithfulness_verdict", "no clear winner")
     return (f"{title} | budget {comp.get('budget')} | localisation vs {ref} | most faithful: {verdict}",
             columns, rows)
+
+
+def _consistent(c: Any) -> str:
+    """ "yes (mirror 0.74)", "no (seeds)", "n/a": the method's consistency test and outcome."""
+    if not isinstance(c, Mapping) or c.get("consistent") is None:
+        return "n/a"
+    test = "seeds" if c.get("test") == "independent seeds" else str(c.get("test"))
+    rho = c.get("spearman_abs")
+    return f"{_f(c['consistent'])} ({test}{'' if rho is None else ' ' + _f(rho, 2)})"
 
 
 def shapley_table(facts: Mapping[str, Any]) -> Table | None:

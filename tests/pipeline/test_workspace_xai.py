@@ -74,6 +74,12 @@ def test_fast_budget_runs_the_last_stage_of_the_randomisation_check(tmp_path):
     assert rnd["settings"]["reused_originals"] == ["gradcam"]
     assert "fully randomised network only" in grounded_sections(ws.facts)["method_comparison"]
     assert [e["tool"] for e in ws.log.entries].count("randomisation") == 1
+    cons = comp["consistency"]  # one consistency test per method: SLICE over seeds, the others under a mirror
+    assert cons["slice"]["test"] == "independent seeds" and cons["slice"]["consistent"] == sl["consistency"]["consistent"]
+    for m in ("gradcam", "integrated_gradients"):
+        assert cons[m]["test"] == "mirror" and cons[m]["seed_free"] is True
+        assert cons[m]["consistent"] is None or cons[m]["consistent"] == (cons[m]["spearman_abs"] >= 0.5)
+    assert [m["consistency"] for m in comp["methods"]] == [cons[m["method"]] for m in comp["methods"]]
     assert "randomisation check on the fully randomised network only" in comp["budget_note"]
 
 

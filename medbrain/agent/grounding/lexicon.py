@@ -160,6 +160,8 @@ CONCEPT_TERMS: dict[str, str] = {
     "limit": "threshold", "cut-point": "threshold", "tolerance": "threshold",
     "similarity": "similarity", "similarities": "similarity", "variant": "variants", "variants": "variants",
     "cell": "cells", "cells": "cells", "seed": "seeds", "seeds": "seeds",
+    "mirror": "mirror", "mirrored": "mirror", "mirroring": "mirror", "mirror check": "mirror",
+    "mirror consistency": "mirror", "left-right mirror": "mirror",
     # metrics no tool reports: a number said to be one of them has no fact
     "sensitivity": "unreported", "specificity": "unreported", "recall": "unreported", "hausdorff": "unreported",
     "hausdorff distance": "unreported", "hd95": "unreported", "ppv": "unreported",

@@ -62,6 +62,9 @@ def check_sides(s: str, cat: FactCatalogue) -> list[Claim]:
     for m in _SIDE_RE.finditer(s):
         if _NOT_SIDE_AFTER.match(s[m.end():]) and not re.match(r"^\s*(?:hemisphere|side|lobe)", s[m.end():], re.I):
             continue
+        if re.match(r"^(?:left|right)\s*(?:[-–/]|to)\s*(?:left|right)\b", s[m.start():], re.I) \
+                or re.search(r"\b(?:left|right)\s*(?:[-–/]|to)\s*$", s[max(0, m.start() - 10):m.start()], re.I):
+            continue  # "left-right mirror", "left-to-right": an axis, not a side
         if re.match(r"^(?:left|right)[- ](?:sided|hemispheric|predominan|dominant|lateral)", s[m.start():], re.I):
             continue  # an adjective about the whole tumour: location_relations.check_laterality
         word = (m.group(1) or {"l": "left", "r": "right"}[m.group(2).lower()]).lower()

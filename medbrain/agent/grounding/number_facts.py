@@ -41,6 +41,12 @@ _EXTRA: list[tuple[re.Pattern, frozenset[str]]] = [  # anchored on the value's o
     (re.compile(r"^comparison\.randomisation\.methods\.\w+\.(?:final_spearman_abs|similarity\[\d+\]\.spearman_abs)$"),
      frozenset({"similarity"})),
     (re.compile(r"^comparison\.randomisation\.max_similarity$"), frozenset({"similarity", "threshold"})),
+    (re.compile(r"^comparison\.(?:consistency\.\w+|methods\[\d+\]\.consistency)\.spearman_abs$"),
+     frozenset({"mirror", "spearman"})),
+    (re.compile(r"^comparison\.(?:consistency\.\w+|methods\[\d+\]\.consistency)\.min_spearman$"),
+     frozenset({"mirror", "spearman", "threshold"})),
+    (re.compile(r"^comparison\.(?:consistency\.\w+|methods\[\d+\]\.consistency)\.iou_top10$"),
+     frozenset({"mirror", "iou"})),
     (re.compile(r"pixels$"), frozenset({"pixels"})),
     (re.compile(r"\.slices\[\d+\]$"), frozenset({"slice"})),
     (re.compile(r"(?:brain|compared)_pixels$"), frozenset({"brain"})),
@@ -54,6 +60,7 @@ _EXTRA: list[tuple[re.Pattern, frozenset[str]]] = [  # anchored on the value's o
 ]
 # Facts a text cites by their own words although their key is deep (no headline path in facts.py).
 _CITABLE = re.compile(r"^comparison\.randomisation\.(?:max_similarity|methods\.\w+\.final_spearman_abs)$|"
+                      r"^comparison\.consistency\.\w+\.(?:spearman_abs|min_spearman|iou_top10)$|"
                       r"^explanations\.integrated_gradients\.(?:settings\.)?tolerance$")
 # "min_wt_component_voxels", "cleanup.et_components_relabelled": the region is in the key's words
 _KEY_REGION_RE = re.compile(r"^segmentation\.(?:cleanup\.)?(?:min_)?(wt|tc|et)_")

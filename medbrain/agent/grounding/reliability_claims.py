@@ -139,12 +139,17 @@ def _method_state_claims(s: str, cat: FactCatalogue) -> list[Claim]:
         if not near:
             continue
         flag = get(cat.raw, "explanations", near[-1], "consistency", "consistent")
+        seed_free = bool(get(cat.raw, "comparison", "consistency", near[-1], "seed_free"))
+        if flag is None and seed_free and not re.search(r"\bseeds?\b", m.group(0), re.I):
+            flag = True  # a seed-free method gives the same map on every run of the same input
         says = (not is_negated_at(s, m.start(), m.end())) != m.group(0).lower().startswith("in")  # "inconsistent"
         unmeasured = bool(re.search(r"\bnot (?:been )?(?:measured|assessed|computed|tested|checked|evaluated|run)\b|\bunknown\b|"
                                     r"\bcannot be (?:judged|assessed)\b", s[m.start():], re.I))
         ok = (flag is None) if unmeasured else (flag is not None and bool(flag) == says)
         claims.append(make_claim("relation", f"{display_word(near[-1])} {'consistent' if says else 'not consistent'} across seeds",
-                                 ok, "consistency across seeds was not measured" if flag is None else f"consistent is {flag}"))
+                                 ok, "consistency across seeds was not measured" if flag is None
+                                 else f"{display_word(near[-1])} has no seed: the same map on every run" if seed_free
+                                 else f"consistent is {flag}"))
     return claims
 
 
